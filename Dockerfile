@@ -1,0 +1,11 @@
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+WORKDIR /app
+COPY pyproject.toml ./
+RUN pip install --no-cache-dir . && rm -rf build *.egg-info
+COPY . .
+RUN SECRET_KEY=build-only DEBUG=0 python manage.py collectstatic --noinput
+RUN useradd --system --uid 1000 app && mkdir -p /data/private && chown app /data/private
+USER app
+EXPOSE 8000
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

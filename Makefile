@@ -1,0 +1,56 @@
+# The two commands: `make run` and `make test`. Both work on a fresh machine with nothing installed by hand.
+SHELL := /bin/bash
+PY := .venv/bin/python
+STAMP := .venv/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/interception
+
+.PHONY: run test install services chromium db migrate demo bench lint format check clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || python3 -m venv .venv
+	@.venv/bin/pip install -q --disable-pip-version-check --upgrade pip
+	@.venv/bin/pip install -q --disable-pip-version-check ".[dev]"
+	@rm -rf build *.egg-info .venv/.installed-*
+	@touch $@
+
+install: $(STAMP)
+
+services:
+	@bash scripts/ensure-services.sh
+
+chromium:
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+db: services
+	@psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='interception'" | grep -q 1 \
+	  || createdb -h 127.0.0.1 -U postgres interception
+
+migrate: install db
+	@DEBUG=1 $(PY) manage.py migrate --noinput
+
+demo: migrate
+	@DEBUG=1 $(PY) manage.py seed_demo
+
+run: demo
+	@bash scripts/run.sh
+
+test: install services chromium
+	@$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: install services
+	@$(PY) -m benchmarks.run
+
+lint: install
+	@.venv/bin/ruff check .
+	@.venv/bin/ruff format --check .
+
+format: install
+	@.venv/bin/ruff check --fix .
+	@.venv/bin/ruff format .
+
+check: install db
+	@DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
+	@.venv/bin/ruff check .
+
+clean:
+	rm -rf .venv var build *.egg-info

@@ -1,0 +1,77 @@
+"""Roles, actions and the permission table: the one source of truth for who may do what.
+
+`docs/permissions.md` is generated from this table (`python manage.py permissions_table`), and a
+test fails when the document and the table differ.
+"""
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    MONITOR = "monitor", "Border monitor"
+    STATION_MANAGER = "station_manager", "Station manager"
+    CASE_MANAGER = "case_manager", "Case manager"
+    LEGAL_OFFICER = "legal_officer", "Legal officer"
+    COUNTRY_DIRECTOR = "country_director", "Country director"
+    AUDITOR = "auditor", "Auditor"
+    ADMIN = "admin", "Administrator"
+
+
+class Action(models.TextChoices):
+    VIEW = "view"
+    ADD = "add"
+    CHANGE = "change"
+    VERIFY = "verify"
+    DELETE = "delete"
+    EXPORT = "export"
+    VIEW_SENSITIVE = "view_sensitive"
+    SHARE = "share"
+
+
+V, A, C, VF, D, E, S, SH = (
+    Action.VIEW,
+    Action.ADD,
+    Action.CHANGE,
+    Action.VERIFY,
+    Action.DELETE,
+    Action.EXPORT,
+    Action.VIEW_SENSITIVE,
+    Action.SHARE,
+)
+
+# record type -> role -> actions granted at the stations the role covers.
+PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
+    "interception": {
+        Role.MONITOR: frozenset({V, A, C, S}),
+        Role.STATION_MANAGER: frozenset({V, A, C, VF, D, E, S, SH}),
+        Role.CASE_MANAGER: frozenset({V, S}),
+        Role.LEGAL_OFFICER: frozenset({V, S}),
+        Role.COUNTRY_DIRECTOR: frozenset({V, E}),
+        Role.AUDITOR: frozenset(),
+        Role.ADMIN: frozenset(),
+    },
+    "attachment": {
+        Role.MONITOR: frozenset({V, A, S}),
+        Role.STATION_MANAGER: frozenset({V, A, D, S}),
+        Role.CASE_MANAGER: frozenset({V, S}),
+        Role.LEGAL_OFFICER: frozenset({V, S}),
+        Role.COUNTRY_DIRECTOR: frozenset(),
+        Role.AUDITOR: frozenset(),
+        Role.ADMIN: frozenset(),
+    },
+    "person": {
+        Role.MONITOR: frozenset({V, A, C, S}),
+        Role.STATION_MANAGER: frozenset({V, A, C, E, S}),
+        Role.CASE_MANAGER: frozenset({V, A, C, S}),
+        Role.LEGAL_OFFICER: frozenset({V, S}),
+        Role.COUNTRY_DIRECTOR: frozenset({V, E}),
+        Role.AUDITOR: frozenset(),
+        Role.ADMIN: frozenset(),
+    },
+}
+
+
+def roles_granting(record_type: str, action: str) -> list[str]:
+    """The roles that grant `action` on `record_type` (an unknown type or action grants nothing)."""
+    table = PERMISSIONS.get(record_type, {})
+    return [str(role) for role, actions in table.items() if action in actions]

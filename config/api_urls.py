@@ -1,0 +1,19 @@
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from interception.api import AttachmentDownloadView, InterceptionViewSet, RedFlagViewSet
+
+app_name = "api"
+
+router = SimpleRouter()
+router.register("interceptions", InterceptionViewSet, basename="interception")
+router.register("red-flags", RedFlagViewSet, basename="red-flag")
+
+urlpatterns = [
+    *router.urls,
+    path(
+        "interceptions/<int:pk>/attachments/<int:attachment_pk>/",
+        AttachmentDownloadView.as_view(),
+        name="interception-attachment",
+    ),
+]

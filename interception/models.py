@@ -1,0 +1,195 @@
+import uuid
+
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.functional import LazyObject
+
+
+class RedFlagGroup(models.TextChoices):
+    VULNERABILITY = "vulnerability", "Vulnerability"
+    EVASION = "evasion", "Evasion and deception"
+    CONTROL = "control", "Control"
+    LABOUR = "labour", "Labour-migration agreement"
+
+
+class RedFlag(models.Model):
+    """One yes/no indicator of the catalogue, with its points. A flag may belong to one country."""
+
+    code = models.CharField(max_length=20, unique=True)
+    group = models.CharField(max_length=20, choices=RedFlagGroup.choices)
+    text = models.CharField(max_length=300)
+    points = models.PositiveSmallIntegerField(validators=[MaxValueValidator(100)])
+    country = models.ForeignKey(
+        "accounts.Country",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        help_text="Leave empty for a flag used in every country.",
+    )
+    active = models.BooleanField(default=True)
+    sort_order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["group", "sort_order", "code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.points}) {self.text}"
+
+
+class Outcome(models.TextChoices):
+    PENDING = "", "Not yet recorded"
+    RETURNED_HOME = "returned_home", "Returned home with family"
+    SHELTER = "shelter", "Taken to shelter"
+    CONTINUED = "continued", "Continued journey"
+    POLICE = "police", "Handed to police"
+    OTHER = "other", "Other"
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted"
+
+
+class PrivateStorage(LazyObject):
+    def _setup(self):
+        self._wrapped = FileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT, base_url=None)
+
+
+private_storage = PrivateStorage()
+
+
+class NumberCounter(models.Model):
+    """The last interception number used per station and year (row-locked while numbering)."""
+
+    station = models.ForeignKey("accounts.Station", on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["station", "year"], name="counter_station_year")]
+
+    def __str__(self) -> str:
+        return f"{self.station_id}/{self.year}: {self.last}"
+
+
+class Interception(models.Model):
+    number = models.CharField(max_length=32, unique=True, editable=False)
+    station = models.ForeignKey("accounts.Station", on_delete=models.PROTECT, related_name="interceptions")
+    occurred_at = models.DateTimeField()
+    occurred_on = models.DateField(editable=False, help_text="Local date at the station")
+    place = models.CharField(max_length=200)
+    monitors = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="monitored_interceptions")
+    red_flags = models.ManyToManyField(RedFlag, related_name="interceptions", blank=True)
+    red_flag_score = models.PositiveIntegerField(default=0, editable=False)
+    certainty = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    reason = models.TextField(blank=True)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True, default="")
+    outcome_notes = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    submitted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    idempotency_key = models.CharField(max_length=64, null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["created_by", "idempotency_key"],
+                condition=Q(idempotency_key__isnull=False),
+                name="interception_idempotency_per_user",
+            ),
+            models.CheckConstraint(
+                condition=Q(certainty__isnull=True) | (Q(certainty__gte=1) & Q(certainty__lte=5)),
+                name="interception_certainty_1_5",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="draft") | (Q(certainty__isnull=False) & ~Q(reason="")),
+                name="interception_submitted_is_complete",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["station", "-occurred_at"]),
+            models.Index(fields=["station", "occurred_on"]),
+            models.Index(fields=["status"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def occurred_local(self):
+        return self.occurred_at.astimezone(self.station.tzinfo)
+
+
+class IntercepteeRole(models.TextChoices):
+    POTENTIAL_VICTIM = "potential_victim", "Potential victim"
+    SUSPECT = "suspect", "Suspect"
+
+
+class Interceptee(models.Model):
+    interception = models.ForeignKey(Interception, on_delete=models.CASCADE, related_name="interceptees")
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="appearances")
+    role = models.CharField(max_length=20, choices=IntercepteeRole.choices)
+    consent_to_use_information = models.BooleanField(default=False)
+    consent_to_use_photo = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["interception", "person"], name="interceptee_once_per_record")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} on {self.interception_id}"
+
+
+def attachment_path(instance, filename: str) -> str:
+    return f"interceptions/{instance.interception_id}/{uuid.uuid4().hex}"
+
+
+class AttachmentKind(models.TextChoices):
+    PHOTO = "photo", "Photo"
+    DOCUMENT = "document", "Document"
+
+
+class Attachment(models.Model):
+    """A photo or document. Stored outside any public URL; served only through the access-checked view."""
+
+    interception = models.ForeignKey(Interception, on_delete=models.CASCADE, related_name="attachments")
+    kind = models.CharField(max_length=10, choices=AttachmentKind.choices)
+    file = models.FileField(storage=private_storage, upload_to=attachment_path, max_length=200)
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class DailyTally(models.Model):
+    """Submitted interceptions per station and local day; recomputed by a Celery task."""
+
+    station = models.ForeignKey("accounts.Station", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    submitted = models.PositiveIntegerField(default=0)
+    potential_victims = models.PositiveIntegerField(default=0)
+    computed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["station", "day"], name="tally_station_day")]
+
+    def __str__(self) -> str:
+        return f"{self.station_id} {self.day}: {self.submitted}"

@@ -1,0 +1,125 @@
+from django.urls import reverse
+from rest_framework import serializers
+
+from people.models import Gender
+
+from .models import IntercepteeRole, Outcome, RedFlag, Status
+from .services import IntercepteeData, InterceptionData
+
+
+class RedFlagSerializer(serializers.ModelSerializer):
+    country = serializers.CharField(source="country.code", default=None, read_only=True)
+
+    class Meta:
+        model = RedFlag
+        fields = ["code", "group", "text", "points", "country"]
+
+
+class IntercepteeSerializer(serializers.Serializer):
+    id = serializers.IntegerField(required=False, help_text="Give the id to edit an existing person row.")
+    person_id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(max_length=200)
+    gender = serializers.ChoiceField(choices=Gender.choices, default=Gender.UNKNOWN)
+    age = serializers.IntegerField(min_value=0, max_value=120, required=False, allow_null=True)
+    phone = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
+    address = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    nationality = serializers.CharField(max_length=2, required=False, allow_blank=True, default="")
+    role = serializers.ChoiceField(choices=IntercepteeRole.choices)
+    consent_to_use_information = serializers.BooleanField(default=False)
+    consent_to_use_photo = serializers.BooleanField(default=False)
+
+    def to_representation(self, row):
+        p = row.person
+        return {
+            "id": row.pk,
+            "person_id": p.pk,
+            "name": p.full_name,
+            "gender": p.gender,
+            "age": p.age,
+            "phone": p.phone,
+            "address": p.address,
+            "nationality": p.nationality,
+            "role": row.role,
+            "consent_to_use_information": row.consent_to_use_information,
+            "consent_to_use_photo": row.consent_to_use_photo,
+        }
+
+
+class InterceptionSerializer(serializers.Serializer):
+    """An interception in JSON. `red_flag_score`, `number` and `version` are computed by the server."""
+
+    id = serializers.IntegerField(read_only=True)
+    number = serializers.CharField(read_only=True)
+    station = serializers.CharField(max_length=10, help_text="Station code, e.g. BHW")
+    occurred_at = serializers.DateTimeField()
+    place = serializers.CharField(max_length=200)
+    red_flags = serializers.ListField(child=serializers.CharField(max_length=20), default=list)
+    red_flag_score = serializers.IntegerField(read_only=True)
+    certainty = serializers.IntegerField(min_value=1, max_value=5, required=False, allow_null=True)
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    outcome = serializers.ChoiceField(choices=Outcome.choices, required=False, default="")
+    outcome_notes = serializers.CharField(required=False, allow_blank=True, default="")
+    status = serializers.ChoiceField(choices=Status.choices, default=Status.DRAFT)
+    version = serializers.IntegerField(required=False, help_text="Required on PATCH: the version you edited.")
+    interceptees = IntercepteeSerializer(many=True, default=list)
+    monitors = serializers.SerializerMethodField()
+    attachments = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField(read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True)
+
+    def get_monitors(self, obj) -> list[str]:
+        return [u.username for u in obj.monitors.all()]
+
+    def get_attachments(self, obj) -> list[dict]:
+        request = self.context.get("request")
+        out = []
+        for a in obj.attachments.all():
+            url = reverse("api:interception-attachment", args=[obj.pk, a.pk])
+            out.append(
+                {
+                    "id": a.pk,
+                    "kind": a.kind,
+                    "name": a.original_name,
+                    "content_type": a.content_type,
+                    "size": a.size,
+                    "url": request.build_absolute_uri(url) if request else url,
+                }
+            )
+        return out
+
+    def to_representation(self, obj):
+        data = super().to_representation(obj)
+        data["station"] = obj.station.code
+        data["red_flags"] = [f.code for f in obj.red_flags.all()]
+        data["interceptees"] = [IntercepteeSerializer().to_representation(r) for r in obj.interceptees.all()]
+        return data
+
+    def to_service_data(self, merged: dict) -> InterceptionData:
+        return InterceptionData(
+            occurred_at=merged["occurred_at"],
+            place=merged["place"],
+            certainty=merged.get("certainty"),
+            reason=merged.get("reason", ""),
+            outcome=merged.get("outcome", ""),
+            outcome_notes=merged.get("outcome_notes", ""),
+            red_flag_codes=list(merged.get("red_flags", [])),
+            interceptees=[
+                IntercepteeData(
+                    id=p.get("id"),
+                    full_name=p["name"],
+                    role=p["role"],
+                    gender=p.get("gender", Gender.UNKNOWN),
+                    age=p.get("age"),
+                    phone=p.get("phone", ""),
+                    address=p.get("address", ""),
+                    nationality=p.get("nationality", ""),
+                    consent_to_use_information=p.get("consent_to_use_information", False),
+                    consent_to_use_photo=p.get("consent_to_use_photo", False),
+                )
+                for p in merged.get("interceptees", [])
+            ],
+        )
+
+
+class AttachmentUploadSerializer(serializers.Serializer):
+    file = serializers.FileField()

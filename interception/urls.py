@@ -1,0 +1,14 @@
+from django.urls import path
+
+from . import views
+
+app_name = "interception"
+
+urlpatterns = [
+    path("", views.interception_list, name="list"),
+    path("new/", views.interception_create, name="create"),
+    path("<int:pk>/", views.interception_detail, name="detail"),
+    path("<int:pk>/edit/", views.interception_edit, name="edit"),
+    path("<int:pk>/attachments/", views.attachment_upload, name="attachment-upload"),
+    path("<int:pk>/attachments/<int:attachment_pk>/", views.attachment_download, name="attachment"),
+]

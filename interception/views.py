@@ -1,0 +1,249 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.access import can_at_station, stations_for
+from accounts.models import Station
+from accounts.roles import Action
+from audit.services import record_event
+from config.errors import StaleVersionError
+
+from . import selectors, services
+from .forms import (
+    AttachmentForm,
+    IntercepteeFormSet,
+    InterceptionFilterForm,
+    InterceptionForm,
+    formset_people,
+)
+from .models import IntercepteeRole
+
+PAGE_SIZE = 25
+
+
+@login_required
+@require_GET
+def interception_list(request):
+    stations = stations_for(request.user, "interception", Action.VIEW).order_by("code")
+    form = InterceptionFilterForm(request.GET or None, stations=stations)
+    filters = form.filters() if form.is_bound and form.is_valid() else selectors.InterceptionFilters()
+    qs = selectors.interception_list(user=request.user, filters=filters)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    record_event(
+        actor=request.user,
+        action="interception.list",
+        details={"filters": filters.as_details(), "count": page.paginator.count, "page": page.number},
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "interception/list.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "can_add": stations_for(request.user, "interception", Action.ADD).exists(),
+        },
+    )
+
+
+@login_required
+@require_GET
+def interception_detail(request, pk):
+    interception = selectors.interception_get(user=request.user, pk=pk)
+    record_event(
+        actor=request.user,
+        action="interception.view",
+        obj=interception,
+        station=interception.station,
+        details={"number": interception.number},
+    )
+    user = request.user
+    return render(
+        request,
+        "interception/detail.html",
+        {
+            "i": interception,
+            "victims": [
+                r for r in interception.interceptees.all() if r.role == IntercepteeRole.POTENTIAL_VICTIM
+            ],
+            "suspects": [r for r in interception.interceptees.all() if r.role == IntercepteeRole.SUSPECT],
+            "can_change": can_at_station(user, interception.station, "interception", Action.CHANGE),
+            "can_attach": can_at_station(user, interception.station, "attachment", Action.ADD),
+            "can_see_attachments": can_at_station(user, interception.station, "attachment", Action.VIEW),
+            "attachment_form": AttachmentForm(),
+        },
+    )
+
+
+def _form_context(request, form, formset, interception=None):
+    return {
+        "form": form,
+        "formset": formset,
+        "i": interception,
+        "role_choices": IntercepteeRole.choices,
+    }
+
+
+def _initial_people(interception):
+    return [
+        {
+            "id": r.pk,
+            "role": r.role,
+            "full_name": r.person.full_name,
+            "gender": r.person.gender,
+            "age": r.person.age,
+            "phone": r.person.phone,
+            "address": r.person.address,
+            "nationality": r.person.nationality,
+            "consent_to_use_information": r.consent_to_use_information,
+            "consent_to_use_photo": r.consent_to_use_photo,
+        }
+        for r in interception.interceptees.all()
+    ]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def interception_create(request):
+    stations = selectors.stations_for_recording(request.user)
+    if not stations.exists():
+        raise Http404("You cannot record interceptions at any station.")
+    flags = selectors.red_flags_for_user(request.user)
+    if request.method == "POST":
+        form = InterceptionForm(request.POST, stations=stations, red_flags=flags)
+        formset = IntercepteeFormSet(request.POST, prefix="people")
+        if form.is_valid() and formset.is_valid():
+            try:
+                interception, created = services.interception_create(
+                    actor=request.user,
+                    station=form.cleaned_data["station"],
+                    data=form.service_data(formset_people(formset)),
+                    submit="submit" in request.POST,
+                    idempotency_key=form.cleaned_data.get("idempotency_key") or None,
+                )
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                if created:
+                    messages.success(request, f"Interception {interception.number} saved.")
+                else:
+                    messages.info(request, f"Interception {interception.number} was already saved.")
+                return redirect("interception:detail", pk=interception.pk)
+    else:
+        form = InterceptionForm(stations=stations, red_flags=flags, initial={"station": stations.first()})
+        formset = IntercepteeFormSet(
+            prefix="people",
+            initial=[{"role": IntercepteeRole.POTENTIAL_VICTIM}],
+        )
+    return render(request, "interception/form.html", _form_context(request, form, formset))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def interception_edit(request, pk):
+    interception = selectors.interception_get(user=request.user, pk=pk, action=Action.CHANGE)
+    stations = Station.objects.filter(pk=interception.station_id)
+    flags = selectors.red_flags_for_station(interception.station)
+    if request.method == "POST":
+        form = InterceptionForm(
+            request.POST, stations=stations, red_flags=flags, initial={"station": interception.station}
+        )
+        formset = IntercepteeFormSet(request.POST, prefix="people", initial=_initial_people(interception))
+        if form.is_valid() and formset.is_valid():
+            try:
+                interception = services.interception_update(
+                    actor=request.user,
+                    interception=interception,
+                    expected_version=form.cleaned_data.get("version") or 0,
+                    data=form.service_data(formset_people(formset)),
+                    submit="submit" in request.POST,
+                )
+            except StaleVersionError as exc:
+                form.add_error(None, str(exc))
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(
+                    request, f"Interception {interception.number} saved (version {interception.version})."
+                )
+                return redirect("interception:detail", pk=interception.pk)
+    else:
+        form = InterceptionForm(
+            stations=stations,
+            red_flags=flags,
+            initial={
+                "station": interception.station,
+                "occurred_at": interception.occurred_local.replace(tzinfo=None),
+                "place": interception.place,
+                "red_flags": [f.code for f in interception.red_flags.all()],
+                "certainty": interception.certainty,
+                "reason": interception.reason,
+                "outcome": interception.outcome,
+                "outcome_notes": interception.outcome_notes,
+                "version": interception.version,
+            },
+        )
+        formset = IntercepteeFormSet(prefix="people", initial=_initial_people(interception))
+    return render(request, "interception/form.html", _form_context(request, form, formset, interception))
+
+
+def _add_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+@login_required
+@require_POST
+def attachment_upload(request, pk):
+    interception = selectors.interception_get(user=request.user, pk=pk)
+    form = AttachmentForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.attachment_add(
+                actor=request.user, interception=interception, uploaded_file=form.cleaned_data["file"]
+            )
+        except PermissionDenied:
+            raise Http404 from None
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, "Attachment added.")
+    else:
+        messages.error(request, "Choose a file to attach.")
+    return redirect("interception:detail", pk=interception.pk)
+
+
+def serve_attachment(request, attachment):
+    """Stream a private attachment after its access check; logged as a download."""
+    record_event(
+        actor=request.user,
+        action="attachment.download",
+        obj=attachment,
+        station=attachment.interception.station,
+        details={"interception": attachment.interception.number},
+    )
+    response = FileResponse(
+        attachment.file.open("rb"),
+        content_type=attachment.content_type,
+        as_attachment=attachment.content_type == "application/pdf",
+        filename=attachment.original_name,
+    )
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+@require_GET
+def attachment_download(request, pk, attachment_pk):
+    attachment = selectors.attachment_get(user=request.user, interception_pk=pk, pk=attachment_pk)
+    return serve_attachment(request, attachment)

@@ -1,0 +1,78 @@
+// Progressive enhancement only: every page works without this file.
+(function () {
+  "use strict";
+
+  function runningScore(form) {
+    var out = document.getElementById("running-score");
+    if (!out) return;
+    function update() {
+      var total = 0;
+      form.querySelectorAll('input[name="red_flags"]:checked').forEach(function (box) {
+        total += parseInt(box.getAttribute("data-points"), 10) || 0;
+      });
+      out.textContent = String(total);
+    }
+    form.addEventListener("change", function (e) {
+      if (e.target && e.target.name === "red_flags") update();
+    });
+    update();
+  }
+
+  function addPeople(form) {
+    var template = document.getElementById("person-template");
+    var list = document.getElementById("people");
+    var total = form.querySelector('input[name="people-TOTAL_FORMS"]');
+    if (!template || !list || !total) return;
+    form.querySelectorAll("[data-add-person]").forEach(function (button) {
+      button.addEventListener("click", function () {
+        var index = parseInt(total.value, 10);
+        var html = template.innerHTML.replace(/__prefix__/g, String(index));
+        var wrapper = document.createElement("div");
+        wrapper.innerHTML = html.trim();
+        var fieldset = wrapper.firstElementChild;
+        var role = fieldset.querySelector('select[name$="-role"]');
+        if (role) role.value = button.getAttribute("data-add-person");
+        list.appendChild(fieldset);
+        total.value = String(index + 1);
+        var name = fieldset.querySelector('input[name$="-full_name"]');
+        if (name) name.focus();
+      });
+    });
+  }
+
+  function submitOnce(form) {
+    // A second tap while the first request is on its way does nothing; the server's
+    // idempotency key covers retries after a dropped connection.
+    form.addEventListener("submit", function (e) {
+      if (form.dataset.sending === "1") {
+        e.preventDefault();
+        return;
+      }
+      form.dataset.sending = "1";
+      if (e.submitter && e.submitter.name) {
+        var hidden = document.createElement("input");
+        hidden.type = "hidden";
+        hidden.name = e.submitter.name;
+        hidden.value = e.submitter.value || "1";
+        form.appendChild(hidden);
+      }
+      form.querySelectorAll('button[type="submit"]').forEach(function (b) {
+        b.disabled = true;
+      });
+    });
+    window.addEventListener("pageshow", function () {
+      form.dataset.sending = "";
+      form.querySelectorAll('button[type="submit"]').forEach(function (b) {
+        b.disabled = false;
+      });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var form = document.getElementById("interception-form");
+    if (!form) return;
+    runningScore(form);
+    addPeople(form);
+    submitOnce(form);
+  });
+})();
