@@ -50,10 +50,10 @@ class InterceptionSerializer(serializers.Serializer):
 
     id = serializers.IntegerField(read_only=True)
     number = serializers.CharField(read_only=True)
-    station = serializers.CharField(max_length=10, help_text="Station code, e.g. BHW")
+    station = serializers.CharField(max_length=10, write_only=True, help_text="Station code, e.g. BHW")
     occurred_at = serializers.DateTimeField()
     place = serializers.CharField(max_length=200)
-    red_flags = serializers.ListField(child=serializers.CharField(max_length=20), default=list)
+    red_flags = serializers.ListField(child=serializers.CharField(max_length=20), default=list, write_only=True)
     red_flag_score = serializers.IntegerField(read_only=True)
     certainty = serializers.IntegerField(min_value=1, max_value=5, required=False, allow_null=True)
     reason = serializers.CharField(required=False, allow_blank=True, default="")
@@ -61,7 +61,7 @@ class InterceptionSerializer(serializers.Serializer):
     outcome_notes = serializers.CharField(required=False, allow_blank=True, default="")
     status = serializers.ChoiceField(choices=Status.choices, default=Status.DRAFT)
     version = serializers.IntegerField(required=False, help_text="Required on PATCH: the version you edited.")
-    interceptees = IntercepteeSerializer(many=True, default=list)
+    interceptees = IntercepteeSerializer(many=True, default=list, write_only=True)
     monitors = serializers.SerializerMethodField()
     attachments = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField(read_only=True)
@@ -88,11 +88,16 @@ class InterceptionSerializer(serializers.Serializer):
         return out
 
     def to_representation(self, obj):
+        # station, red_flags and interceptees are write-only fields; their read form is built here.
         data = super().to_representation(obj)
-        data["station"] = obj.station.code
-        data["red_flags"] = [f.code for f in obj.red_flags.all()]
-        data["interceptees"] = [IntercepteeSerializer().to_representation(r) for r in obj.interceptees.all()]
-        return data
+        return {
+            "id": data.pop("id"),
+            "number": data.pop("number"),
+            "station": obj.station.code,
+            **data,
+            "red_flags": [f.code for f in obj.red_flags.all()],
+            "interceptees": [IntercepteeSerializer().to_representation(r) for r in obj.interceptees.all()],
+        }
 
     def to_service_data(self, merged: dict) -> InterceptionData:
         return InterceptionData(

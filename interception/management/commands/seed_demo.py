@@ -5,6 +5,7 @@ created with a deterministic idempotency key (`demo-<station>-<n>`) by its stati
 second run creates nothing. The same `--seed` always produces the same records.
 """
 
+import logging
 import os
 import random
 import time
@@ -236,15 +237,16 @@ INDIAN_ADDRESSES = ["Raxaul, Bihar", "Gorakhpur, Uttar Pradesh", "Siliguri, West
 
 INDIA_DESTINATIONS = ["Delhi", "Mumbai", "Kolkata", "Bangalore", "Pune", "Ludhiana", "Surat", "Goa"]
 GULF_DESTINATIONS = ["Kuwait", "Dubai", "Qatar", "Saudi Arabia", "Oman", "Bahrain", "Malaysia"]
+GULF_HUBS = ["Delhi", "Mumbai", "Lucknow", "Kolkata"]
 JOBS = [
-    "hotel work",
+    "work in a hotel",
     "domestic work",
-    "a garment factory",
-    "a beauty parlour",
-    "a restaurant",
-    "a call centre",
-    "a dance programme",
-    "looking after children",
+    "work in a garment factory",
+    "work in a beauty parlour",
+    "work in a restaurant",
+    "a job in a call centre",
+    "work as a dancer",
+    "work as a nanny",
 ]
 COMPANIONS = [
     "a man she met on Facebook three weeks ago",
@@ -259,9 +261,9 @@ COMPANIONS = [
 REASON_TEMPLATES = [
     "Travelling with {companion}; said they were going to {city} for {job} but could not name the "
     "employer or give an address.",
-    "Said she was going to {city} to visit a relative, then changed her story and said she had a "
-    "job in {job}. Her companion gave a different destination.",
-    "Going to {gulf} via {city} for {job}; no labour permit and no contract. The ticket was bought "
+    "Said she was going to {city} to visit a relative, then changed her story and said she was going "
+    "for {job}. Her companion gave a different destination.",
+    "Going to {gulf} via {hub} for {job}; no labour permit and no contract. The ticket was bought "
     "by {companion}.",
     "Travelling with {companion}, who answered every question for her. She did not know where in "
     "{city} they would stay.",
@@ -270,7 +272,7 @@ REASON_TEMPLATES = [
     "Promised {job} in {city} with a high salary; her passport was being carried by {companion}.",
     "Group stopped at the checkpoint; the girls' stories about going to {city} did not match and the "
     "man with them tried to leave when questioned.",
-    "Said she was going to {gulf} for {job} through an agent in {city}; she had paid a large fee "
+    "Said she was going to {gulf} for {job} through an agent in {hub}; she had paid a large fee "
     "and had no written contract.",
 ]
 OUTCOME_NOTES = {
@@ -435,11 +437,20 @@ class Command(BaseCommand):
 
         eager_before = celery_app.conf.task_always_eager
         celery_app.conf.task_always_eager = True
+        trace_logger = logging.getLogger("celery.app.trace")
+        level_before = trace_logger.level
+        trace_logger.setLevel(logging.WARNING)  # not one "Task … succeeded" line per record
+        # Generate everything first, then create in date order so numbers (BHW-2025-00001…) follow
+        # the dates. Record i always has the key demo-<station>-<i>, whatever the creation order.
+        planned = []
+        for i in range(1, count + 1):
+            code = rng.choices(codes, weights)[0]
+            submit, data = self._interception_data(rng, now, stations[code], places[code], flags[code])
+            planned.append((data.occurred_at, i, code, submit, data))
+        planned.sort(key=lambda p: (p[0], p[1]))
         try:
-            for i in range(1, count + 1):
-                code = rng.choices(codes, weights)[0]
+            for done, (_, i, code, submit, data) in enumerate(planned, start=1):
                 station = stations[code]
-                submit, data = self._interception_data(rng, now, station, places[code], flags[code])
                 try:
                     _, was_created = interception_create(
                         actor=actors[code],
@@ -452,10 +463,11 @@ class Command(BaseCommand):
                     raise CommandError(f"Interception {i} at {code} was refused: {exc}") from exc
                 created += was_created
                 existing += not was_created
-                if i % 50 == 0:
-                    self.stdout.write(f"  {i}/{count} interceptions…")
+                if done % 100 == 0:
+                    self.stdout.write(f"  {done}/{count} interceptions…")
         finally:
             celery_app.conf.task_always_eager = eager_before
+            trace_logger.setLevel(level_before)
         return created, existing
 
     def _name(self, rng: random.Random, gender: str, devanagari: bool) -> str:
@@ -471,7 +483,7 @@ class Command(BaseCommand):
     def _victim(self, rng: random.Random, submit: bool) -> IntercepteeData:
         gender = Gender.FEMALE if rng.random() < 0.85 else Gender.MALE
         if gender == Gender.FEMALE:
-            age = min(30, max(14, round(rng.triangular(14, 30, 18))))
+            age = rng.choices(range(14, 31), [3, 5, 7, 8, 8, 8, 7, 7, 6, 5, 4, 4, 3, 3, 2, 2, 2])[0]
         else:
             age = rng.randint(17, 35)
         return IntercepteeData(
@@ -537,6 +549,7 @@ class Command(BaseCommand):
             companion=rng.choice(COMPANIONS),
             city=rng.choice(INDIA_DESTINATIONS),
             gulf=rng.choice(GULF_DESTINATIONS),
+            hub=rng.choice(GULF_HUBS),
             job=rng.choice(JOBS),
         )
         outcome = rng.choices(OUTCOMES, OUTCOME_WEIGHTS)[0] if submit else ""

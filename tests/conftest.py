@@ -1,0 +1,65 @@
+import pytest
+from django.utils.functional import empty
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from accounts.roles import Role
+from interception.models import RedFlag, private_storage
+
+from .factories import CountryFactory, StationFactory, member
+
+
+@pytest.fixture(autouse=True)
+def private_media(settings, tmp_path):
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    private_storage._wrapped = empty
+    yield settings.PRIVATE_MEDIA_ROOT
+    private_storage._wrapped = empty
+
+
+@pytest.fixture
+def nepal(db):
+    return CountryFactory(code="NP", name="Nepal")
+
+
+@pytest.fixture
+def bhw(nepal):
+    return StationFactory(code="BHW", name="Bhairahawa", country=nepal)
+
+
+@pytest.fixture
+def brg(nepal):
+    return StationFactory(code="BRG", name="Birgunj", country=nepal)
+
+
+@pytest.fixture
+def monitor(bhw):
+    return member(Role.MONITOR, station=bhw, username="mon_bhw")
+
+
+@pytest.fixture
+def manager(bhw):
+    return member(Role.STATION_MANAGER, station=bhw, username="mgr_bhw")
+
+
+@pytest.fixture
+def other_monitor(brg):
+    return member(Role.MONITOR, station=brg, username="mon_brg")
+
+
+@pytest.fixture
+def flags(db):
+    """Three catalogue flags (loaded by the data migration)."""
+    return list(RedFlag.objects.filter(active=True).order_by("code")[:3])
+
+
+@pytest.fixture
+def api():
+    def client_for(user=None):
+        client = APIClient()
+        if user is not None:
+            token, _ = Token.objects.get_or_create(user=user)
+            client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        return client
+
+    return client_for

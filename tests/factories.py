@@ -1,0 +1,68 @@
+from datetime import timedelta
+
+import factory
+from django.utils import timezone
+
+from accounts.models import Country, Membership, Station, User
+from interception.services import IntercepteeData, InterceptionData, interception_create
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+class CountryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Country
+        django_get_or_create = ("code",)
+
+    code = "NP"
+    name = "Nepal"
+
+
+class StationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Station
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"S{n:03d}")
+    name = factory.LazyAttribute(lambda o: f"Station {o.code}")
+    country = factory.SubFactory(CountryFactory)
+    timezone = "Asia/Kathmandu"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def _save(obj, create, extracted, **kwargs):  # noqa: N805
+        if create:
+            obj.save()
+
+
+def member(role: str, station: Station | None = None, country: Country | None = None, **kwargs) -> User:
+    user = UserFactory(**kwargs)
+    Membership.objects.create(user=user, role=role, station=station, country=country)
+    return user
+
+
+def person(name: str, role: str = "potential_victim", **kwargs) -> IntercepteeData:
+    return IntercepteeData(full_name=name, role=role, **kwargs)
+
+
+def make_interception(actor, station, *, flags=(), submit=True, people=None, **kwargs):
+    data = InterceptionData(
+        occurred_at=kwargs.pop("occurred_at", timezone.now() - timedelta(hours=2)),
+        place=kwargs.pop("place", "Belahiya checkpoint"),
+        certainty=kwargs.pop("certainty", 4),
+        reason=kwargs.pop("reason", "Travelling with a man she met last week; no job contract."),
+        red_flag_codes=list(flags),
+        interceptees=people if people is not None else [person("Sita Tamang", gender="female", age=17)],
+        **kwargs,
+    )
+    interception, _ = interception_create(actor=actor, station=station, data=data, submit=submit)
+    return interception
