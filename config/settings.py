@@ -116,7 +116,9 @@ STORAGES = {
 # Uploaded photos and attachments live outside any public URL; they are served only by
 # views that check access (see interception.views.attachment_download).
 PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=BASE_DIR / "var" / "private")
-MEDIA_URL = None
+# Nothing is ever written to the default (public) storage and no URL serves it.
+MEDIA_URL = "/_no_public_media/"
+MEDIA_ROOT = BASE_DIR / "var" / "no-public-media"
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 

@@ -53,12 +53,23 @@ class Status(models.TextChoices):
     SUBMITTED = "submitted", "Submitted"
 
 
+class PrivateFileSystemStorage(FileSystemStorage):
+    """Files with no URL at all: they are read only through views that check access."""
+
+    def url(self, name):
+        raise ValueError("Private files are not accessible via a URL; use the access-checked view.")
+
+
 class PrivateStorage(LazyObject):
     def _setup(self):
-        self._wrapped = FileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT, base_url=None)
+        self._wrapped = PrivateFileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT)
 
 
 private_storage = PrivateStorage()
+
+
+def get_private_storage():
+    return private_storage
 
 
 class NumberCounter(models.Model):
@@ -165,7 +176,7 @@ class Attachment(models.Model):
 
     interception = models.ForeignKey(Interception, on_delete=models.CASCADE, related_name="attachments")
     kind = models.CharField(max_length=10, choices=AttachmentKind.choices)
-    file = models.FileField(storage=private_storage, upload_to=attachment_path, max_length=200)
+    file = models.FileField(storage=get_private_storage, upload_to=attachment_path, max_length=200)
     original_name = models.CharField(max_length=200)
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField()

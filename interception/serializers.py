@@ -53,7 +53,9 @@ class InterceptionSerializer(serializers.Serializer):
     station = serializers.CharField(max_length=10, write_only=True, help_text="Station code, e.g. BHW")
     occurred_at = serializers.DateTimeField()
     place = serializers.CharField(max_length=200)
-    red_flags = serializers.ListField(child=serializers.CharField(max_length=20), default=list, write_only=True)
+    red_flags = serializers.ListField(
+        child=serializers.CharField(max_length=20), default=list, write_only=True
+    )
     red_flag_score = serializers.IntegerField(read_only=True)
     certainty = serializers.IntegerField(min_value=1, max_value=5, required=False, allow_null=True)
     reason = serializers.CharField(required=False, allow_blank=True, default="")

@@ -25,7 +25,13 @@ def body(station="BHW", flags=(), **extra):
         "interceptees": [
             {"name": "Sita Tamang", "gender": "female", "age": 16, "phone": "", "role": "potential_victim"},
             {"name": "सीता तामाङ", "gender": "female", "age": 19, "role": "potential_victim"},
-            {"name": "Ram Bahadur", "gender": "male", "age": 35, "phone": "+9779812345678", "role": "suspect"},
+            {
+                "name": "Ram Bahadur",
+                "gender": "male",
+                "age": 35,
+                "phone": "+9779812345678",
+                "role": "suspect",
+            },
         ],
         **extra,
     }
@@ -67,7 +73,9 @@ def test_stale_patch_answers_409_and_writes_nothing(api, monitor, manager, bhw):
     interception = make_interception(monitor, bhw)
     first = api(manager).patch(f"{URL}{interception.pk}/", {"place": "Bus park", "version": 1}, format="json")
     assert first.status_code == 200 and first.json()["version"] == 2
-    stale = api(monitor).patch(f"{URL}{interception.pk}/", {"place": "Elsewhere", "version": 1}, format="json")
+    stale = api(monitor).patch(
+        f"{URL}{interception.pk}/", {"place": "Elsewhere", "version": 1}, format="json"
+    )
     assert stale.status_code == 409
     assert stale.json()["error"]["code"] == "stale_version" and stale.json()["error"]["current_version"] == 2
     interception.refresh_from_db()
@@ -93,7 +101,10 @@ def test_other_station_gets_404(api, monitor, other_monitor, bhw):
     interception = make_interception(monitor, bhw)
     client = api(other_monitor)
     assert client.get(f"{URL}{interception.pk}/").status_code == 404
-    assert client.patch(f"{URL}{interception.pk}/", {"place": "x", "version": 1}, format="json").status_code == 404
+    assert (
+        client.patch(f"{URL}{interception.pk}/", {"place": "x", "version": 1}, format="json").status_code
+        == 404
+    )
     assert client.get(URL).json()["count"] == 0
     not_found = client.get(f"{URL}999999/")
     assert not_found.status_code == 404 and not_found.json() == client.get(f"{URL}{interception.pk}/").json()
@@ -112,7 +123,9 @@ def test_invalid_input_answers_400_with_fields_and_writes_nothing(api, monitor):
     error = response.json()["error"]
     assert error["code"] == "invalid" and {"certainty", "interceptees"} <= error["fields"].keys()
     response = api(monitor).post(URL, body(red_flags=["NOPE"], reason=""), format="json")
-    assert response.status_code == 400 and {"red_flags", "reason"} <= response.json()["error"]["fields"].keys()
+    assert (
+        response.status_code == 400 and {"red_flags", "reason"} <= response.json()["error"]["fields"].keys()
+    )
     assert not Interception.objects.exists() and not Person.objects.exists()
 
 
@@ -145,7 +158,9 @@ def test_attachment_upload_and_download_are_scoped(api, monitor, other_monitor, 
     interception = make_interception(monitor, bhw)
     pdf = b"%PDF-1.4 test document"
     response = api(monitor).post(
-        f"{URL}{interception.pk}/attachments/", {"file": SimpleUploadedFile("statement.pdf", pdf)}, format="multipart"
+        f"{URL}{interception.pk}/attachments/",
+        {"file": SimpleUploadedFile("statement.pdf", pdf)},
+        format="multipart",
     )
     assert response.status_code == 201
     url = response.json()["attachments"][0]["url"]

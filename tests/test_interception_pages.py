@@ -23,7 +23,9 @@ def login(client, user):
 def form_payload(station, flags=(), people=(), **extra):
     data = {
         "station": station.pk,
-        "occurred_at": (timezone.now().astimezone(station.tzinfo) - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+        "occurred_at": (timezone.now().astimezone(station.tzinfo) - timedelta(hours=1)).strftime(
+            "%Y-%m-%dT%H:%M"
+        ),
         "place": "Belahiya checkpoint",
         "certainty": "4",
         "reason": "Girl travelling with a man she met on Facebook.",
@@ -53,12 +55,16 @@ def test_monitor_records_an_interception_through_the_form(client, monitor, bhw, 
     page = client.get(reverse("interception:create"))
     assert page.status_code == 200 and b'data-points="' in page.content
     payload = form_payload(
-        bhw, flags, [("Sita Tamang", "potential_victim"), ("गीता थापा", "potential_victim"), ("Ram", "suspect")],
+        bhw,
+        flags,
+        [("Sita Tamang", "potential_victim"), ("गीता थापा", "potential_victim"), ("Ram", "suspect")],
         submit="1",
     )
     response = client.post(reverse("interception:create"), payload)
     interception = Interception.objects.get()
-    assert response.status_code == 302 and response["Location"] == reverse("interception:detail", args=[interception.pk])
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "interception:detail", args=[interception.pk]
+    )
     assert interception.status == "submitted"
     assert interception.red_flag_score == sum(f.points for f in flags)
     assert interception.interceptees.filter(role="potential_victim").count() == 2
@@ -92,9 +98,18 @@ def test_stale_edit_is_refused_with_a_message(client, monitor, manager, bhw):
     login(client, manager)
     edit_url = reverse("interception:edit", args=[interception.pk])
     row = interception.interceptees.get()
-    payload = form_payload(bhw, version="1", **{"people-TOTAL_FORMS": "1", "people-INITIAL_FORMS": "1",
-                                                "people-0-id": str(row.pk), "people-0-full_name": "Sita Tamang",
-                                                "people-0-role": "potential_victim", "people-0-gender": "female"})
+    payload = form_payload(
+        bhw,
+        version="1",
+        **{
+            "people-TOTAL_FORMS": "1",
+            "people-INITIAL_FORMS": "1",
+            "people-0-id": str(row.pk),
+            "people-0-full_name": "Sita Tamang",
+            "people-0-role": "potential_victim",
+            "people-0-gender": "female",
+        },
+    )
     payload["place"] = "First editor's place"
     assert client.post(edit_url, {**payload, "submit": "1"}).status_code == 302
     payload["place"] = "Second editor's place"
@@ -108,8 +123,9 @@ def test_stale_edit_is_refused_with_a_message(client, monitor, manager, bhw):
 def test_other_station_gets_404_on_page_edit_and_photo(client, monitor, other_monitor, bhw):
     interception = make_interception(monitor, bhw)
     login(client, monitor)
-    client.post(reverse("interception:attachment-upload", args=[interception.pk]),
-                {"file": _upload("photo.png", PNG)})
+    client.post(
+        reverse("interception:attachment-upload", args=[interception.pk]), {"file": _upload("photo.png", PNG)}
+    )
     attachment = Attachment.objects.get()
     own = client.get(reverse("interception:attachment", args=[interception.pk, attachment.pk]))
     assert own.status_code == 200 and b"".join(own.streaming_content) == PNG
@@ -121,8 +137,12 @@ def test_other_station_gets_404_on_page_edit_and_photo(client, monitor, other_mo
         reverse("interception:attachment", args=[interception.pk, attachment.pk]),
     ]:
         assert client.get(url).status_code == 404, url
-    assert client.post(reverse("interception:attachment-upload", args=[interception.pk]),
-                       {"file": _upload("x.png", PNG)}).status_code == 404
+    assert (
+        client.post(
+            reverse("interception:attachment-upload", args=[interception.pk]), {"file": _upload("x.png", PNG)}
+        ).status_code
+        == 404
+    )
     assert Attachment.objects.count() == 1
     assert interception.number not in client.get(reverse("interception:list")).content.decode()
 
@@ -130,10 +150,14 @@ def test_other_station_gets_404_on_page_edit_and_photo(client, monitor, other_mo
 def test_attachment_type_is_checked_and_stored_privately(client, monitor, bhw, private_media):
     interception = make_interception(monitor, bhw)
     login(client, monitor)
-    client.post(reverse("interception:attachment-upload", args=[interception.pk]),
-                {"file": _upload("evil.html", b"<script>alert(1)</script>")})
+    client.post(
+        reverse("interception:attachment-upload", args=[interception.pk]),
+        {"file": _upload("evil.html", b"<script>alert(1)</script>")},
+    )
     assert not Attachment.objects.exists()
-    client.post(reverse("interception:attachment-upload", args=[interception.pk]), {"file": _upload("p.png", PNG)})
+    client.post(
+        reverse("interception:attachment-upload", args=[interception.pk]), {"file": _upload("p.png", PNG)}
+    )
     attachment = Attachment.objects.get()
     assert str(private_media) in attachment.file.path
     with pytest.raises(ValueError, match="not accessible via a URL"):
@@ -159,7 +183,10 @@ def test_list_filters(client, monitor, bhw):
     assert numbers() == {old.number, high.number, draft.number}
     assert numbers(status="draft") == {draft.number}
     assert numbers(min_score=high.red_flag_score) == {high.number}
-    assert numbers(date_from=(timezone.now() - timedelta(days=2)).date().isoformat()) == {high.number, draft.number}
+    assert numbers(date_from=(timezone.now() - timedelta(days=2)).date().isoformat()) == {
+        high.number,
+        draft.number,
+    }
     assert numbers(number=old.number[-5:]) == {old.number}
     assert numbers(station="BRG") == set()
 
@@ -180,3 +207,15 @@ def test_running_total_markup_and_phone_width_meta(client, monitor):
     html = client.get(reverse("interception:create")).content.decode()
     assert 'name="viewport" content="width=device-width' in html
     assert 'id="running-score"' in html and 'id="person-template"' in html
+
+
+def test_times_are_shown_in_the_station_local_time(client, monitor, bhw):
+    import datetime as dt
+
+    at = dt.datetime(2026, 3, 1, 20, 0, tzinfo=dt.UTC)  # 01:45 on 2 March in Kathmandu
+    interception = make_interception(monitor, bhw, occurred_at=at)
+    login(client, monitor)
+    detail = client.get(reverse("interception:detail", args=[interception.pk])).content.decode()
+    assert "2026-03-02 01:45" in detail and "UTC+0545" in detail
+    listing = client.get(reverse("interception:list")).content.decode()
+    assert "2026-03-02 01:45" in listing

@@ -17,7 +17,12 @@ pytestmark = pytest.mark.django_db
 
 def test_catalogue_is_loaded_with_all_groups():
     assert RedFlag.objects.filter(active=True).count() >= 40
-    assert set(RedFlag.objects.values_list("group", flat=True)) == {"vulnerability", "evasion", "control", "labour"}
+    assert set(RedFlag.objects.values_list("group", flat=True)) == {
+        "vulnerability",
+        "evasion",
+        "control",
+        "labour",
+    }
 
 
 def test_score_is_computed_on_the_server_from_the_catalogue(monitor, bhw, flags):
@@ -46,8 +51,12 @@ def test_same_idempotency_key_creates_one_interception(monitor, bhw):
     data = InterceptionData(
         occurred_at=timezone.now(), place="Belahiya", certainty=3, reason="r", interceptees=[person("Gita")]
     )
-    first, created1 = interception_create(actor=monitor, station=bhw, data=data, submit=True, idempotency_key="k1")
-    again, created2 = interception_create(actor=monitor, station=bhw, data=data, submit=True, idempotency_key="k1")
+    first, created1 = interception_create(
+        actor=monitor, station=bhw, data=data, submit=True, idempotency_key="k1"
+    )
+    again, created2 = interception_create(
+        actor=monitor, station=bhw, data=data, submit=True, idempotency_key="k1"
+    )
     assert (created1, created2) == (True, False)
     assert first.pk == again.pk
     assert Interception.objects.count() == 1
@@ -55,7 +64,9 @@ def test_same_idempotency_key_creates_one_interception(monitor, bhw):
 
 
 def test_submit_requires_certainty_reason_and_a_victim_and_writes_nothing(monitor, bhw):
-    data = InterceptionData(occurred_at=timezone.now(), place="Belahiya", interceptees=[person("X", role="suspect")])
+    data = InterceptionData(
+        occurred_at=timezone.now(), place="Belahiya", interceptees=[person("X", role="suspect")]
+    )
     with pytest.raises(ValidationError) as exc:
         interception_create(actor=monitor, station=bhw, data=data, submit=True)
     assert set(exc.value.message_dict) == {"certainty", "reason", "interceptees"}
@@ -65,7 +76,9 @@ def test_submit_requires_certainty_reason_and_a_victim_and_writes_nothing(monito
 
 
 def test_unknown_flag_future_time_and_foreign_station_are_refused(monitor, bhw, brg):
-    bad = InterceptionData(occurred_at=timezone.now() + timedelta(hours=3), place="x", red_flag_codes=["NOPE"])
+    bad = InterceptionData(
+        occurred_at=timezone.now() + timedelta(hours=3), place="x", red_flag_codes=["NOPE"]
+    )
     with pytest.raises(ValidationError) as exc:
         interception_create(actor=monitor, station=bhw, data=bad)
     assert set(exc.value.message_dict) == {"occurred_at", "red_flags"}
@@ -79,8 +92,12 @@ def test_unknown_flag_future_time_and_foreign_station_are_refused(monitor, bhw, 
 def test_stale_update_is_refused_and_changes_nothing(monitor, manager, bhw, flags):
     interception = make_interception(monitor, bhw)
     data = InterceptionData(
-        occurred_at=interception.occurred_at, place="Bus park", certainty=5, reason="updated",
-        red_flag_codes=[flags[0].code], interceptees=[person("Sita Tamang")],
+        occurred_at=interception.occurred_at,
+        place="Bus park",
+        certainty=5,
+        reason="updated",
+        red_flag_codes=[flags[0].code],
+        interceptees=[person("Sita Tamang")],
     )
     updated = interception_update(actor=manager, interception=interception, expected_version=1, data=data)
     assert updated.version == 2 and updated.place == "Bus park"
@@ -99,7 +116,10 @@ def test_update_edits_keeps_and_removes_people(monitor, bhw):
     rows = {r.person.full_name: r for r in interception.interceptees.select_related("person")}
     assert rows["Ram"].person.phone == "+9779800000001"
     data = InterceptionData(
-        occurred_at=interception.occurred_at, place=interception.place, certainty=4, reason="r",
+        occurred_at=interception.occurred_at,
+        place=interception.place,
+        certainty=4,
+        reason="r",
         interceptees=[person("Sita Tamang", id=rows["Sita"].pk), person("गीता थापा")],
     )
     interception_update(actor=monitor, interception=interception, expected_version=1, data=data)

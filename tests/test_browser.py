@@ -1,0 +1,120 @@
+"""End-to-end in Debian's Chromium, driven by Playwright, at phone width."""
+
+import os
+import re
+import shutil
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from interception.models import Interception, RedFlag
+
+from .factories import PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+PHONE = {"width": 360, "height": 740}
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"Debian's chromium is not installed at {CHROMIUM} (make test installs it)")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    yield page
+    context.close()
+
+
+def log_in(page, base, username):
+    page.goto(f"{base}/interceptions/")
+    assert "/accounts/login/" in page.url
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r"/interceptions/$"))
+
+
+def fits_the_screen(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def test_monitor_records_an_interception_on_a_phone(page, live_server, monitor, other_monitor, bhw):
+    base = live_server.url
+    log_in(page, base, monitor.username)
+    page.click("text=+ Record interception")
+    page.wait_for_url(re.compile(r"/interceptions/new/$"))
+    assert fits_the_screen(page)
+
+    when = (timezone.now() - timedelta(hours=3)).astimezone(bhw.tzinfo)
+    page.fill("#id_occurred_at", when.strftime("%Y-%m-%dT%H:%M"))
+    page.fill("#id_place", "Belahiya border checkpoint")
+
+    page.fill("#id_people-0-full_name", "Sita Tamang")
+    page.select_option("#id_people-0-gender", "female")
+    page.fill("#id_people-0-age", "16")
+    page.click("button[data-add-person=potential_victim]")
+    page.fill("#id_people-1-full_name", "गीता थापा")
+    page.click("button[data-add-person=suspect]")
+    page.fill("#id_people-2-full_name", "Ram Bahadur")
+    page.fill("#id_people-2-phone", "+9779812345678")
+    assert page.input_value("#id_people-2-role") == "suspect"
+
+    flags = list(RedFlag.objects.filter(active=True).order_by("-points")[:3])
+    for flag in flags:
+        page.check(f"input[name=red_flags][value={flag.code}]")
+    expected = sum(f.points for f in flags)
+    assert page.text_content("#running-score") == str(expected)
+    page.uncheck(f"input[name=red_flags][value={flags[0].code}]")
+    assert page.text_content("#running-score") == str(expected - flags[0].points)
+    page.check(f"input[name=red_flags][value={flags[0].code}]")
+
+    page.select_option("#id_certainty", "4")
+    page.fill("#id_reason", "She met the man on Facebook two weeks ago; he holds her passport.")
+    page.click("button[name=submit]")
+    page.wait_for_url(re.compile(r"/interceptions/\d+/$"))
+
+    interception = Interception.objects.get()
+    assert interception.status == "submitted" and interception.red_flag_score == expected
+    assert page.text_content("#score").strip() == str(expected)
+    assert interception.number in page.text_content("h1")
+    assert "गीता थापा" in page.content()
+    assert fits_the_screen(page)
+
+    page.click("text=Interceptions")
+    page.fill("#id_number", interception.number)
+    page.click("text=Filter")
+    assert page.locator(f"a:has-text('{interception.number}')").count() == 1
+
+    detail_url = f"{base}/interceptions/{interception.pk}/"
+    page.click("text=Log out")
+    page.wait_for_url(re.compile(r"/accounts/login/"))
+    log_in(page, base, other_monitor.username)
+    response = page.goto(detail_url)
+    assert response.status == 404
+    assert "Sita Tamang" not in page.content()
