@@ -1,12 +1,33 @@
-"""The access core: which stations a user may act at, as one SQL predicate.
+"""The access core: who may do what to which rows, as one SQL predicate.
 
-Every selector builds its scoped queryset from `scope()`; nothing checks rows in Python loops.
+A user may act on a record when they hold a role granting the action at the record's station (a station
+membership, or a country membership covering it), or when the record was shared with them or one of their
+groups (django-guardian, with a direct foreign-key permission model per protected model). Every selector
+builds its queryset from `scope()`; nothing checks rows in Python loops.
 """
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from dataclasses import dataclass
+
+from django.db.models import BooleanField, Exists, ExpressionWrapper, Model, OuterRef, Q, QuerySet
 
 from .models import Membership, Station
 from .roles import Action, roles_granting
+
+
+@dataclass(frozen=True)
+class Grants:
+    """The direct foreign-key object-permission models of one protected model."""
+
+    user_model: type[Model]
+    group_model: type[Model]
+    model_name: str  # codenames are "<action>_<model_name>"
+
+    def codename(self, action: str) -> str:
+        return f"{action}_{self.model_name}"
+
+
+def _active(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and user.is_active)
 
 
 def _membership_covers_station(user, record_type: str, action: str) -> Q:
@@ -19,19 +40,54 @@ def _membership_covers_station(user, record_type: str, action: str) -> Q:
 
 def stations_for(user, record_type: str, action: str = Action.VIEW) -> QuerySet[Station]:
     """Stations where `user` holds a role that grants `action` on `record_type`."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return Station.objects.none()
-    if not roles_granting(record_type, action):
+    if not _active(user) or not roles_granting(record_type, action):
         return Station.objects.none()
     return Station.objects.filter(_membership_covers_station(user, record_type, action))
 
 
-def scope(qs: QuerySet, user, record_type: str, action: str = Action.VIEW, station_field: str = "station"):
-    """Narrow `qs` to the rows whose station lets `user` do `action` (a single SQL query)."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+def granted_object_ids(user, grants: Grants, action: str) -> Q:
+    """Ids of objects shared with `user` or their groups for `action` (two subqueries, no rows fetched)."""
+    codename = grants.codename(action)
+    by_user = grants.user_model.objects.filter(user_id=user.pk, permission__codename=codename)
+    by_group = grants.group_model.objects.filter(group__user=user.pk, permission__codename=codename)
+    return by_user.values("content_object_id"), by_group.values("content_object_id")
+
+
+def predicate(
+    user,
+    record_type: str,
+    action: str = Action.VIEW,
+    *,
+    station_field: str = "station",
+    grants: Grants | None = None,
+    object_field: str = "pk",
+) -> Q:
+    """The SQL condition under which `user` may do `action` on a row."""
+    if not _active(user):
+        return Q(pk__in=[])
+    condition = Q(**{f"{station_field}__in": stations_for(user, record_type, action).values("pk")})
+    if grants is not None:
+        by_user, by_group = granted_object_ids(user, grants, action)
+        condition |= Q(**{f"{object_field}__in": by_user}) | Q(**{f"{object_field}__in": by_group})
+    return condition
+
+
+def scope(qs: QuerySet, user, record_type: str, action: str = Action.VIEW, **kwargs) -> QuerySet:
+    """Narrow `qs` to the rows `user` may do `action` on (a single SQL query)."""
+    if not _active(user):
         return qs.none()
-    station_ids = stations_for(user, record_type, action).values("pk")
-    return qs.filter(**{f"{station_field}__in": station_ids})
+    return qs.filter(predicate(user, record_type, action, **kwargs))
+
+
+def annotate_allowed(qs: QuerySet, user, record_type: str, action: str, name: str, **kwargs) -> QuerySet:
+    """Add a boolean column `name`: whether `user` may do `action` on each row (still one query)."""
+    return qs.annotate(
+        **{
+            name: ExpressionWrapper(
+                predicate(user, record_type, action, **kwargs), output_field=BooleanField()
+            )
+        }
+    )
 
 
 def can_at_station(user, station, record_type: str, action: str) -> bool:

@@ -1,23 +1,64 @@
-from django.db import models
+"""Every write to the access log. Rows are only appended, each chained to the one before it."""
 
+import ipaddress
+import json
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connections, models, router, transaction
+from django.utils import timezone
+
+from .chain import GENESIS
 from .context import current_request_meta
 from .models import AccessEvent
+
+# The key of the transaction-level advisory lock that serialises appends ("auditlog" as a bigint).
+CHAIN_LOCK_KEY = int.from_bytes(b"auditlog", "big")
+
+
+def _clean_ip(value) -> str | None:
+    """The address in its normal spelling, or None when it is not an IP address (inet would refuse it)."""
+    if not value:
+        return None
+    try:
+        return str(ipaddress.ip_address(str(value).strip()))
+    except ValueError:
+        return None
+
+
+def _plain_json(details: dict | None) -> dict:
+    """`details` as the JSON the database will store (dates and UUIDs become strings, tuples lists)."""
+    return json.loads(json.dumps(details or {}, cls=DjangoJSONEncoder, allow_nan=False))
 
 
 def record_event(
     *, actor, action: str, obj: models.Model | None = None, station=None, details: dict | None = None
 ) -> AccessEvent:
-    """Append one event to the access log, in the caller's transaction."""
+    """Append one event to the access log, in the caller's transaction.
+
+    Appends are serialised by a transaction-level advisory lock, held until the caller's transaction
+    ends: the event reads the newest event's hash and links to it, so two transactions cannot both
+    link to the same predecessor. Keep work after recording an event short in long transactions.
+    """
     meta = current_request_meta()
     is_user = actor is not None and getattr(actor, "is_authenticated", False)
-    return AccessEvent.objects.create(
+    event = AccessEvent(
         actor=actor if is_user else None,
         actor_username=actor.get_username() if is_user else "",
         action=action,
         object_type=obj._meta.model_name if obj is not None else "",
         object_id=str(obj.pk) if obj is not None else "",
         station=station,
-        ip=meta.get("ip"),
-        user_agent=meta.get("user_agent", ""),
-        details=details or {},
+        ip=_clean_ip(meta.get("ip")),
+        user_agent=(meta.get("user_agent") or "")[:300],
+        details=_plain_json(details),
     )
+    using = router.db_for_write(AccessEvent)
+    with transaction.atomic(using=using):
+        with connections[using].cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
+        latest = AccessEvent.objects.using(using).order_by("-id").values_list("hash", flat=True).first()
+        event.prev_hash = latest or GENESIS
+        event.at = timezone.now()
+        event.hash = event.compute_hash()
+        event.save(using=using, force_insert=True)
+    return event

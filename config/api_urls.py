@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
 from interception.api import AttachmentDownloadView, InterceptionViewSet, RedFlagViewSet
@@ -16,4 +16,5 @@ urlpatterns = [
         AttachmentDownloadView.as_view(),
         name="interception-attachment",
     ),
+    path("", include("audit.api_urls")),
 ]

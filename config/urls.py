@@ -1,5 +1,4 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView
@@ -11,8 +10,7 @@ admin.site.site_header = "Interception case management – administration"
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="interception:list", permanent=False), name="home"),
     path("healthz", healthz, name="healthz"),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/", include("accounts.urls")),
     path("interceptions/", include("interception.urls")),
     path("audit/", include("audit.urls")),
     path("api/v1/", include("config.api_urls")),

@@ -94,7 +94,10 @@ class InterceptionViewSet(
 
     def partial_update(self, request, pk=None):
         interception = selectors.interception_get(user=request.user, pk=pk)
-        if not can_at_station(request.user, interception.station, "interception", Action.CHANGE):
+        if not (
+            interception.can_see_sensitive
+            and can_at_station(request.user, interception.station, "interception", Action.CHANGE)
+        ):
             raise PermissionDenied("You cannot change interceptions at this station.")
         serializer = self.get_serializer(interception, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
@@ -107,16 +110,11 @@ class InterceptionViewSet(
             raise ValidationError({"station": "An interception cannot move to another station."})
         if v.get("status") == Status.DRAFT and interception.status == Status.SUBMITTED:
             raise ValidationError({"status": "A submitted interception cannot go back to draft."})
-        current = InterceptionSerializer(interception).data
-        merged = {**current, **v}
-        if "interceptees" not in v:
-            merged["interceptees"] = current["interceptees"]
-        merged["occurred_at"] = v.get("occurred_at", interception.occurred_at)
         updated = services.interception_update(
             actor=request.user,
             interception=interception,
             expected_version=v["version"],
-            data=serializer.to_service_data(merged),
+            data=serializer.to_service_data(v, base=services.data_from_instance(interception)),
             submit=v.get("status") == Status.SUBMITTED,
         )
         updated = selectors.interception_get(user=request.user, pk=updated.pk)

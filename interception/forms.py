@@ -163,3 +163,39 @@ def formset_people(formset) -> list[IntercepteeData]:
 
 class AttachmentForm(forms.Form):
     file = forms.FileField(label="Photo or document (JPEG, PNG or PDF)")
+
+
+class ShareForm(forms.Form):
+    """Share one record with a user or a group, or take the share back (level "none")."""
+
+    kind = forms.ChoiceField(choices=[("user", "User"), ("group", "Group")], initial="user")
+    name = forms.CharField(max_length=150, label="Username or group name")
+    level = forms.ChoiceField(
+        choices=[
+            ("view", "May see it (names masked)"),
+            ("view_sensitive", "May see it with names and contacts"),
+            ("none", "Remove access"),
+        ],
+        initial="view_sensitive",
+    )
+
+    def clean(self):
+        from django.contrib.auth.models import Group
+
+        from accounts.models import User
+
+        data = super().clean()
+        name, kind = data.get("name", "").strip(), data.get("kind")
+        if not name:
+            return data
+        if kind == "user":
+            user = User.objects.filter(username=name).first()
+            if user is None:
+                raise ValidationError({"name": f"No user named {name!r}."})
+            data["target"] = {"user": user}
+        else:
+            group = Group.objects.filter(name=name).first()
+            if group is None:
+                raise ValidationError({"name": f"No group named {name!r}."})
+            data["target"] = {"group": group}
+        return data

@@ -6,6 +6,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.functional import LazyObject
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+from simple_history.models import HistoricalRecords
 
 
 class RedFlagGroup(models.TextChoices):
@@ -109,8 +111,17 @@ class Interception(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    history = HistoricalRecords(excluded_fields=["idempotency_key", "updated_at"])
+
     class Meta:
         ordering = ["-occurred_at", "-id"]
+        # Object-level grants (sharing one record) use these codenames: "<action>_interception".
+        permissions = [
+            ("view_sensitive_interception", "See names, contacts and narratives of an interception"),
+            ("share_interception", "Share an interception with people outside its station"),
+            ("verify_interception", "Verify an interception"),
+            ("export_interception", "Export interceptions"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["created_by", "idempotency_key"],
@@ -204,3 +215,15 @@ class DailyTally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.station_id} {self.day}: {self.submitted}"
+
+
+class InterceptionUserObjectPermission(UserObjectPermissionBase):
+    """One interception shared with one user (django-guardian, direct foreign key)."""
+
+    content_object = models.ForeignKey(Interception, on_delete=models.CASCADE, related_name="user_grants")
+
+
+class InterceptionGroupObjectPermission(GroupObjectPermissionBase):
+    """One interception shared with a group (django-guardian, direct foreign key)."""
+
+    content_object = models.ForeignKey(Interception, on_delete=models.CASCADE, related_name="group_grants")

@@ -6,11 +6,21 @@ from datetime import date
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
-from accounts.access import scope, stations_for
+from accounts.access import Grants, annotate_allowed, scope, stations_for
 from accounts.models import Station
 from accounts.roles import Action
 
-from .models import Attachment, Interceptee, IntercepteeRole, Interception, RedFlag
+from .models import (
+    Attachment,
+    Interceptee,
+    IntercepteeRole,
+    Interception,
+    InterceptionGroupObjectPermission,
+    InterceptionUserObjectPermission,
+    RedFlag,
+)
+
+GRANTS = Grants(InterceptionUserObjectPermission, InterceptionGroupObjectPermission, "interception")
 
 
 @dataclass(frozen=True)
@@ -36,14 +46,22 @@ def red_flags_for_user(user) -> QuerySet[RedFlag]:
 
 
 def interception_scope(user, action: str = Action.VIEW) -> QuerySet[Interception]:
-    return scope(Interception.objects.all(), user, "interception", action)
+    """Interceptions at the user's stations for `action`, plus those shared with them or their groups."""
+    return scope(Interception.objects.all(), user, "interception", action, grants=GRANTS)
+
+
+def with_access_flags(qs: QuerySet[Interception], user) -> QuerySet[Interception]:
+    """Mark each row with `can_see_sensitive`, so pages, API and files mask without per-row queries."""
+    return annotate_allowed(
+        qs, user, "interception", Action.VIEW_SENSITIVE, "can_see_sensitive", grants=GRANTS
+    )
 
 
 def interception_list(*, user, filters: InterceptionFilters | None = None) -> QuerySet[Interception]:
     """The interceptions `user` may see, filtered, with what a list row shows in a fixed number of
     queries (no per-row queries, whatever the page size)."""
     f = filters or InterceptionFilters()
-    qs = interception_scope(user).select_related("station")
+    qs = with_access_flags(interception_scope(user), user).select_related("station")
     if f.station:
         qs = qs.filter(station__code=f.station.upper())
     if f.date_from:
@@ -75,24 +93,131 @@ def with_details(qs: QuerySet[Interception]) -> QuerySet[Interception]:
 def interception_get(*, user, pk, action: str = Action.VIEW) -> Interception:
     """One interception the user may act on, or 404 (not found and not allowed look the same)."""
     try:
-        return with_details(interception_scope(user, action)).get(pk=int(pk))
+        return with_details(with_access_flags(interception_scope(user, action), user)).get(pk=int(pk))
     except (Interception.DoesNotExist, ValueError, TypeError):
+        denied(user, "interception", pk, Interception, action)
         raise Http404("No such interception.") from None
 
 
-def attachment_get(*, user, interception_pk, pk) -> Attachment:
-    qs = scope(
-        Attachment.objects.select_related("interception__station"),
+def attachment_scope(user) -> QuerySet[Attachment]:
+    """Photos and documents are sensitive: they need `view_sensitive` on attachments at the station, or an
+    interception shared with `view_sensitive`."""
+    return scope(
+        Attachment.objects.all(),
         user,
         "attachment",
-        Action.VIEW,
+        Action.VIEW_SENSITIVE,
         station_field="interception__station",
+        grants=GRANTS,
+        object_field="interception",
     )
+
+
+def attachment_get(*, user, interception_pk, pk) -> Attachment:
     try:
-        return qs.get(pk=int(pk), interception_id=int(interception_pk))
+        return (
+            attachment_scope(user)
+            .select_related("interception__station")
+            .get(pk=int(pk), interception_id=int(interception_pk))
+        )
     except (Attachment.DoesNotExist, ValueError, TypeError):
+        denied(user, "attachment", pk, Attachment, Action.VIEW_SENSITIVE)
         raise Http404("No such attachment.") from None
+
+
+def denied(user, object_type: str, pk, model, action: str) -> None:
+    """Log an attempt on a record that exists but is out of the user's reach (a 404 all the same)."""
+    from audit.services import record_event
+
+    try:
+        exists = model.objects.filter(pk=int(pk)).exists()
+    except (ValueError, TypeError):
+        return
+    if exists and getattr(user, "is_authenticated", False):
+        record_event(
+            actor=user,
+            action="access.denied",
+            details={"object_type": object_type, "object_id": str(pk), "action": str(action)},
+        )
 
 
 def stations_for_recording(user) -> QuerySet[Station]:
     return stations_for(user, "interception", Action.ADD).filter(active=True).select_related("country")
+
+
+def shares_of(interception: Interception) -> list[dict]:
+    """Who this interception is shared with, and at what level (two queries)."""
+    out: dict[tuple, dict] = {}
+    for grant in InterceptionUserObjectPermission.objects.filter(content_object=interception).select_related(
+        "user", "permission"
+    ):
+        entry = out.setdefault(
+            ("user", grant.user.username), {"kind": "user", "name": grant.user.username, "level": "view"}
+        )
+        if grant.permission.codename == "view_sensitive_interception":
+            entry["level"] = "view_sensitive"
+    for grant in InterceptionGroupObjectPermission.objects.filter(content_object=interception).select_related(
+        "group", "permission"
+    ):
+        entry = out.setdefault(
+            ("group", grant.group.name), {"kind": "group", "name": grant.group.name, "level": "view"}
+        )
+        if grant.permission.codename == "view_sensitive_interception":
+            entry["level"] = "view_sensitive"
+    return sorted(out.values(), key=lambda e: (e["kind"], e["name"]))
+
+
+def history_of(interception: Interception) -> list[dict]:
+    """The change history of the interception and of its people, newest first, masked like the record.
+    Two queries, whatever the length of the history."""
+    from people.masking import mask
+    from people.models import Person
+
+    allowed = bool(getattr(interception, "can_see_sensitive", False))
+    entries = []
+
+    def walk(records, label, sensitive_fields, excluded):
+        previous = {}
+        for record in records:
+            prev = previous.get(record.id)
+            changes = []
+            if prev is not None:
+                delta = record.diff_against(prev, excluded_fields=excluded)
+                for change in delta.changes:
+                    hide = change.field in sensitive_fields
+                    changes.append(
+                        {
+                            "field": change.field.replace("_", " "),
+                            "old": mask(change.old, allowed) if hide else change.old,
+                            "new": mask(change.new, allowed) if hide else change.new,
+                        }
+                    )
+            previous[record.id] = record
+            if prev is None or changes or record.history_type != "~":
+                entries.append(
+                    {
+                        "at": record.history_date,
+                        "user": record.history_user.username if record.history_user else "system",
+                        "what": label(record),
+                        "kind": {"+": "created", "~": "changed", "-": "deleted"}[record.history_type],
+                        "changes": changes,
+                    }
+                )
+
+    walk(
+        interception.history.select_related("history_user").order_by("history_date", "history_id"),
+        lambda r: "Interception",
+        {"reason", "outcome_notes"},
+        ["version", "submitted_at"],
+    )
+    person_ids = [row.person_id for row in interception.interceptees.all()]
+    walk(
+        Person.history.filter(id__in=person_ids)
+        .select_related("history_user")
+        .order_by("history_date", "history_id"),
+        lambda r: f"Person {mask(r.full_name, allowed)}",
+        set(Person.SENSITIVE_FIELDS),
+        [],
+    )
+    entries.sort(key=lambda e: e["at"], reverse=True)
+    return entries

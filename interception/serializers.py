@@ -3,6 +3,7 @@ from rest_framework import serializers
 
 from people.models import Gender
 
+from . import presenters
 from .models import IntercepteeRole, Outcome, RedFlag, Status
 from .services import IntercepteeData, InterceptionData
 
@@ -27,22 +28,6 @@ class IntercepteeSerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=IntercepteeRole.choices)
     consent_to_use_information = serializers.BooleanField(default=False)
     consent_to_use_photo = serializers.BooleanField(default=False)
-
-    def to_representation(self, row):
-        p = row.person
-        return {
-            "id": row.pk,
-            "person_id": p.pk,
-            "name": p.full_name,
-            "gender": p.gender,
-            "age": p.age,
-            "phone": p.phone,
-            "address": p.address,
-            "nationality": p.nationality,
-            "role": row.role,
-            "consent_to_use_information": row.consent_to_use_information,
-            "consent_to_use_photo": row.consent_to_use_photo,
-        }
 
 
 class InterceptionSerializer(serializers.Serializer):
@@ -73,6 +58,9 @@ class InterceptionSerializer(serializers.Serializer):
         return [u.username for u in obj.monitors.all()]
 
     def get_attachments(self, obj) -> list[dict]:
+        if not presenters.sensitive_allowed(obj):
+            # Photos and documents are sensitive: without view_sensitive only their kind is shown.
+            return [{"id": a.pk, "kind": a.kind, "restricted": True} for a in obj.attachments.all()]
         request = self.context.get("request")
         out = []
         for a in obj.attachments.all():
@@ -90,42 +78,63 @@ class InterceptionSerializer(serializers.Serializer):
         return out
 
     def to_representation(self, obj):
-        # station, red_flags and interceptees are write-only fields; their read form is built here.
+        # station, red_flags and interceptees are write-only fields; their read form is built here, with
+        # sensitive values masked by the same presenters the pages use.
         data = super().to_representation(obj)
+        api_keys = [
+            "id",
+            "person_id",
+            "name",
+            "gender",
+            "age",
+            "phone",
+            "address",
+            "nationality",
+            "role",
+            "consent_to_use_information",
+            "consent_to_use_photo",
+        ]
         return {
             "id": data.pop("id"),
             "number": data.pop("number"),
             "station": obj.station.code,
             **data,
+            **presenters.narrative(obj),
+            "sensitive_visible": presenters.sensitive_allowed(obj),
             "red_flags": [f.code for f in obj.red_flags.all()],
-            "interceptees": [IntercepteeSerializer().to_representation(r) for r in obj.interceptees.all()],
+            "interceptees": [{k: row[k] for k in api_keys} for row in presenters.interceptee_rows(obj)],
         }
 
-    def to_service_data(self, merged: dict) -> InterceptionData:
-        return InterceptionData(
-            occurred_at=merged["occurred_at"],
-            place=merged["place"],
-            certainty=merged.get("certainty"),
-            reason=merged.get("reason", ""),
-            outcome=merged.get("outcome", ""),
-            outcome_notes=merged.get("outcome_notes", ""),
-            red_flag_codes=list(merged.get("red_flags", [])),
-            interceptees=[
-                IntercepteeData(
-                    id=p.get("id"),
-                    full_name=p["name"],
-                    role=p["role"],
-                    gender=p.get("gender", Gender.UNKNOWN),
-                    age=p.get("age"),
-                    phone=p.get("phone", ""),
-                    address=p.get("address", ""),
-                    nationality=p.get("nationality", ""),
-                    consent_to_use_information=p.get("consent_to_use_information", False),
-                    consent_to_use_photo=p.get("consent_to_use_photo", False),
-                )
-                for p in merged.get("interceptees", [])
-            ],
-        )
+    @staticmethod
+    def people_data(people: list[dict]) -> list[IntercepteeData]:
+        return [
+            IntercepteeData(
+                id=p.get("id"),
+                full_name=p["name"],
+                role=p["role"],
+                gender=p.get("gender", Gender.UNKNOWN),
+                age=p.get("age"),
+                phone=p.get("phone", ""),
+                address=p.get("address", ""),
+                nationality=p.get("nationality", ""),
+                consent_to_use_information=p.get("consent_to_use_information", False),
+                consent_to_use_photo=p.get("consent_to_use_photo", False),
+            )
+            for p in people
+        ]
+
+    def to_service_data(self, v: dict, base: InterceptionData | None = None) -> InterceptionData:
+        """The validated input as service data; on PATCH, laid over `base` (the stored record)."""
+        if base is None:
+            base = InterceptionData(occurred_at=v["occurred_at"], place=v["place"])
+        for field in ("occurred_at", "place", "certainty", "reason", "outcome", "outcome_notes"):
+            if field in v:
+                setattr(base, field, v[field])
+        if "red_flags" in v:
+            base.red_flag_codes = list(v["red_flags"])
+        if "interceptees" in v:
+            base.interceptees = self.people_data(v["interceptees"])
+        return base
 
 
 class AttachmentUploadSerializer(serializers.Serializer):

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from accounts.access import can_at_station
 from accounts.models import Station
@@ -59,6 +60,34 @@ class InterceptionData:
     outcome_notes: str = ""
     red_flag_codes: list[str] = field(default_factory=list)
     interceptees: list[IntercepteeData] = field(default_factory=list)
+
+
+def data_from_instance(interception: Interception) -> InterceptionData:
+    """The stored record as service data (unmasked), for edits that change only some fields."""
+    return InterceptionData(
+        occurred_at=interception.occurred_at,
+        place=interception.place,
+        certainty=interception.certainty,
+        reason=interception.reason,
+        outcome=interception.outcome,
+        outcome_notes=interception.outcome_notes,
+        red_flag_codes=[f.code for f in interception.red_flags.all()],
+        interceptees=[
+            IntercepteeData(
+                id=row.pk,
+                full_name=row.person.full_name,
+                role=row.role,
+                gender=row.person.gender,
+                age=row.person.age,
+                phone=row.person.phone,
+                address=row.person.address,
+                nationality=row.person.nationality,
+                consent_to_use_information=row.consent_to_use_information,
+                consent_to_use_photo=row.consent_to_use_photo,
+            )
+            for row in interception.interceptees.select_related("person")
+        ],
+    )
 
 
 def _clean_phone(value: str) -> str:
@@ -150,6 +179,7 @@ def _sync_interceptees(*, actor, interception: Interception, people: list[Interc
         if changed:
             for k in changed:
                 setattr(row.person, k, values[k])
+            row.person._history_user = actor
             row.person.save(update_fields=[*changed, "updated_at"])
         row_values = {
             "role": data.role,
@@ -165,7 +195,7 @@ def _sync_interceptees(*, actor, interception: Interception, people: list[Interc
     if removed:
         Interceptee.objects.filter(pk__in=removed).delete()
     if new_persons:
-        persons = Person.objects.bulk_create([p for p, _ in new_persons])
+        persons = bulk_create_with_history([p for p, _ in new_persons], Person, default_user=actor)
         Interceptee.objects.bulk_create(
             Interceptee(
                 interception=interception,
@@ -223,6 +253,7 @@ def interception_create(
             created_by=actor,
             idempotency_key=idempotency_key,
         )
+        interception._history_user = actor
         interception.save()
         interception.red_flags.set(flags)
         interception.monitors.add(actor)
@@ -280,6 +311,7 @@ def interception_update(
             changed.append("red_flags")
         _sync_interceptees(actor=actor, interception=current, people=data.interceptees)
         current.version += 1
+        current._history_user = actor
         current.save(update_fields=[*(c for c in changed if c != "red_flags"), "version", "updated_at"])
         current.monitors.add(actor)
         record_event(
@@ -355,3 +387,68 @@ def daily_tally_recompute(*, station_id: int, day: date) -> DailyTally | None:
     )
     tally, _ = DailyTally.objects.update_or_create(station=station, day=day, defaults=counts)
     return tally
+
+
+SHARE_LEVELS = {
+    "view": ["view"],
+    "view_sensitive": ["view", "view_sensitive"],
+}
+
+
+def _share_target(*, user=None, group=None):
+    if (user is None) == (group is None):
+        raise ValidationError({"user": "Share with one user or one group."})
+    if user is not None and not user.is_active:
+        raise ValidationError({"user": "This user is deactivated."})
+    return user if user is not None else group
+
+
+def interception_share(*, actor, interception: Interception, level: str, user=None, group=None) -> None:
+    """Share one interception with a user or group outside its station (or change their level).
+    Takes effect at once: every selector reads the grants in the same SQL query."""
+    from guardian.shortcuts import assign_perm, remove_perm
+
+    if not can_at_station(actor, interception.station, "interception", Action.SHARE):
+        raise PermissionDenied("You cannot share interceptions at this station.")
+    if level not in SHARE_LEVELS:
+        raise ValidationError({"level": f"Choose one of: {', '.join(SHARE_LEVELS)}."})
+    target = _share_target(user=user, group=group)
+    with transaction.atomic():
+        for action in ("view", "view_sensitive"):
+            remove_perm(f"interception.{action}_interception", target, interception)
+        for action in SHARE_LEVELS[level]:
+            assign_perm(f"interception.{action}_interception", target, interception)
+        record_event(
+            actor=actor,
+            action="interception.share",
+            obj=interception,
+            station=interception.station,
+            details={
+                "number": interception.number,
+                "user": user.username if user else None,
+                "group": group.name if group else None,
+                "level": level,
+            },
+        )
+
+
+def interception_unshare(*, actor, interception: Interception, user=None, group=None) -> None:
+    from guardian.shortcuts import remove_perm
+
+    if not can_at_station(actor, interception.station, "interception", Action.SHARE):
+        raise PermissionDenied("You cannot share interceptions at this station.")
+    target = _share_target(user=user, group=group) if user is None or user.is_active else user
+    with transaction.atomic():
+        for action in ("view", "view_sensitive"):
+            remove_perm(f"interception.{action}_interception", target, interception)
+        record_event(
+            actor=actor,
+            action="interception.unshare",
+            obj=interception,
+            station=interception.station,
+            details={
+                "number": interception.number,
+                "user": user.username if user else None,
+                "group": group.name if group else None,
+            },
+        )

@@ -9,6 +9,7 @@ urlpatterns = [
     path("new/", views.interception_create, name="create"),
     path("<int:pk>/", views.interception_detail, name="detail"),
     path("<int:pk>/edit/", views.interception_edit, name="edit"),
+    path("<int:pk>/share/", views.interception_share, name="share"),
     path("<int:pk>/attachments/", views.attachment_upload, name="attachment-upload"),
     path("<int:pk>/attachments/<int:attachment_pk>/", views.attachment_download, name="attachment"),
 ]

@@ -9,15 +9,17 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.access import can_at_station, stations_for
 from accounts.models import Station
 from accounts.roles import Action
+from audit.selectors import record_events
 from audit.services import record_event
 from config.errors import StaleVersionError
 
-from . import selectors, services
+from . import presenters, selectors, services
 from .forms import (
     AttachmentForm,
     IntercepteeFormSet,
     InterceptionFilterForm,
     InterceptionForm,
+    ShareForm,
     formset_people,
 )
 from .models import IntercepteeRole
@@ -61,22 +63,30 @@ def interception_detail(request, pk):
         action="interception.view",
         obj=interception,
         station=interception.station,
-        details={"number": interception.number},
+        details={"number": interception.number, "sensitive": interception.can_see_sensitive},
     )
     user = request.user
+    sensitive = interception.can_see_sensitive
+    can_share = can_at_station(user, interception.station, "interception", Action.SHARE)
+    victims, suspects = presenters.split_by_role(presenters.interceptee_rows(interception))
     return render(
         request,
         "interception/detail.html",
         {
             "i": interception,
-            "victims": [
-                r for r in interception.interceptees.all() if r.role == IntercepteeRole.POTENTIAL_VICTIM
-            ],
-            "suspects": [r for r in interception.interceptees.all() if r.role == IntercepteeRole.SUSPECT],
-            "can_change": can_at_station(user, interception.station, "interception", Action.CHANGE),
-            "can_attach": can_at_station(user, interception.station, "attachment", Action.ADD),
-            "can_see_attachments": can_at_station(user, interception.station, "attachment", Action.VIEW),
+            "sensitive": sensitive,
+            "narrative": presenters.narrative(interception),
+            "victims": victims,
+            "suspects": suspects,
+            "can_change": sensitive
+            and can_at_station(user, interception.station, "interception", Action.CHANGE),
+            "can_attach": sensitive and can_at_station(user, interception.station, "attachment", Action.ADD),
             "attachment_form": AttachmentForm(),
+            "history": selectors.history_of(interception),
+            "can_share": can_share,
+            "shares": selectors.shares_of(interception) if can_share else [],
+            "share_form": ShareForm() if can_share else None,
+            "access_events": record_events(user=user, obj=interception) if can_share else None,
         },
     )
 
@@ -148,6 +158,8 @@ def interception_create(request):
 @require_http_methods(["GET", "POST"])
 def interception_edit(request, pk):
     interception = selectors.interception_get(user=request.user, pk=pk, action=Action.CHANGE)
+    if not interception.can_see_sensitive:  # nobody edits what they cannot read
+        raise Http404("No such interception.")
     stations = Station.objects.filter(pk=interception.station_id)
     flags = selectors.red_flags_for_station(interception.station)
     if request.method == "POST":
@@ -247,3 +259,28 @@ def serve_attachment(request, attachment):
 def attachment_download(request, pk, attachment_pk):
     attachment = selectors.attachment_get(user=request.user, interception_pk=pk, pk=attachment_pk)
     return serve_attachment(request, attachment)
+
+
+@login_required
+@require_POST
+def interception_share(request, pk):
+    interception = selectors.interception_get(user=request.user, pk=pk)
+    if not can_at_station(request.user, interception.station, "interception", Action.SHARE):
+        raise Http404("No such interception.")
+    form = ShareForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(m for errs in form.errors.values() for m in errs))
+        return redirect("interception:detail", pk=interception.pk)
+    target = form.cleaned_data["target"]
+    try:
+        if form.cleaned_data["level"] == "none":
+            services.interception_unshare(actor=request.user, interception=interception, **target)
+            messages.success(request, f"{form.cleaned_data['name']} no longer has access through sharing.")
+        else:
+            services.interception_share(
+                actor=request.user, interception=interception, level=form.cleaned_data["level"], **target
+            )
+            messages.success(request, f"Shared with {form.cleaned_data['name']}.")
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("interception:detail", pk=interception.pk)

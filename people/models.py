@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 
 class Gender(models.TextChoices):
@@ -26,6 +27,11 @@ class Person(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    # The fields that need `view_sensitive`; without it they are masked the same way everywhere.
+    SENSITIVE_FIELDS = ("full_name", "phone", "address", "birth_date_estimate")
 
     class Meta:
         indexes = [models.Index(fields=["phone"])]

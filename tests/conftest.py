@@ -48,9 +48,23 @@ def other_monitor(brg):
 
 
 @pytest.fixture
-def flags(db):
-    """Three catalogue flags (loaded by the data migration)."""
-    return list(RedFlag.objects.filter(active=True).order_by("code")[:3])
+def catalogue(db):
+    """The red-flag catalogue. The data migration loads it; a transactional test's flush empties the
+    tables, so it is loaded again here when missing."""
+    if not RedFlag.objects.exists():
+        from interception.catalogue import RED_FLAGS
+
+        RedFlag.objects.bulk_create(
+            RedFlag(code=c, group=g, text=t, points=p, sort_order=i)
+            for i, (c, g, t, p) in enumerate(RED_FLAGS)
+        )
+    return RedFlag.objects.filter(active=True)
+
+
+@pytest.fixture
+def flags(catalogue):
+    """Three catalogue flags."""
+    return list(catalogue.order_by("code")[:3])
 
 
 @pytest.fixture

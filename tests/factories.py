@@ -66,3 +66,27 @@ def make_interception(actor, station, *, flags=(), submit=True, people=None, **k
     )
     interception, _ = interception_create(actor=actor, station=station, data=data, submit=submit)
     return interception
+
+
+def totp_device(user):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or TOTPDevice.objects.create(user=user, name="test phone", confirmed=True)
+
+
+def totp_code(device) -> str:
+    from django_otp.oath import totp
+
+    return f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):0{device.digits}d}"
+
+
+def login(client, user):
+    """A logged-in session that has passed MFA, as after the real login flow."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = totp_device(user).persistent_id
+    session.save()
+    return client

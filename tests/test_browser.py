@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from interception.models import Interception, RedFlag
+from interception.models import Interception
 
-from .factories import PASSWORD
+from .factories import PASSWORD, totp_code, totp_device
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -51,12 +51,17 @@ def page(browser):
     context.close()
 
 
-def log_in(page, base, username):
+def log_in(page, base, user):
+    """Password, then the TOTP code of the user's authenticator (MFA is required for these roles)."""
+    device = totp_device(user)
     page.goto(f"{base}/interceptions/")
     assert "/accounts/login/" in page.url
-    page.fill("#id_username", username)
+    page.fill("#id_username", user.username)
     page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
+    page.wait_for_url(re.compile(r"/accounts/mfa/verify/"))
+    page.fill("#id_code", totp_code(device))
+    page.click("main button[type=submit]")
     page.wait_for_url(re.compile(r"/interceptions/$"))
 
 
@@ -64,9 +69,11 @@ def fits_the_screen(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
 
-def test_monitor_records_an_interception_on_a_phone(page, live_server, monitor, other_monitor, bhw):
+def test_monitor_records_an_interception_on_a_phone(
+    page, live_server, monitor, other_monitor, bhw, catalogue
+):
     base = live_server.url
-    log_in(page, base, monitor.username)
+    log_in(page, base, monitor)
     page.click("text=+ Record interception")
     page.wait_for_url(re.compile(r"/interceptions/new/$"))
     assert fits_the_screen(page)
@@ -85,7 +92,7 @@ def test_monitor_records_an_interception_on_a_phone(page, live_server, monitor, 
     page.fill("#id_people-2-phone", "+9779812345678")
     assert page.input_value("#id_people-2-role") == "suspect"
 
-    flags = list(RedFlag.objects.filter(active=True).order_by("-points")[:3])
+    flags = list(catalogue.order_by("-points")[:3])
     for flag in flags:
         page.check(f"input[name=red_flags][value={flag.code}]")
     expected = sum(f.points for f in flags)
@@ -114,7 +121,57 @@ def test_monitor_records_an_interception_on_a_phone(page, live_server, monitor, 
     detail_url = f"{base}/interceptions/{interception.pk}/"
     page.click("text=Log out")
     page.wait_for_url(re.compile(r"/accounts/login/"))
-    log_in(page, base, other_monitor.username)
+    log_in(page, base, other_monitor)
     response = page.goto(detail_url)
     assert response.status == 404
     assert "Sita Tamang" not in page.content()
+
+
+def test_mfa_enrolment_totp_login_and_idle_timeout(page, live_server, monitor, settings):
+    import base64
+    import time
+
+    from django_otp.oath import totp
+
+    from audit.models import AccessEvent
+
+    base = live_server.url
+    page.goto(f"{base}/interceptions/")
+    page.fill("#id_username", monitor.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("main button[type=submit]")
+    # A monitor sees victims' names, so the first login leads to MFA enrolment before anything else.
+    page.wait_for_url(re.compile(r"/accounts/mfa/enrol/"))
+    assert page.goto(f"{base}/interceptions/").url.startswith(f"{base}/accounts/mfa/enrol/")
+    secret = page.text_content("#totp-secret").strip()
+    key = base64.b32decode(secret + "=" * (-len(secret) % 8))
+    assert page.locator("img.qr").count() == 1
+    page.fill("#id_code", "000000" if totp(key) != 0 else "111111")
+    page.click("main button[type=submit]")
+    assert "did not match" in page.content()
+    time.sleep(1.2)  # after a wrong code, django-otp throttles the next try for a second
+    page.fill("#id_code", f"{totp(key):06d}")
+    page.click("main button[type=submit]")
+    page.wait_for_selector("#recovery-codes")
+    assert page.locator("#recovery-codes li").count() == 10
+    page.click("text=Continue")
+    page.wait_for_url(re.compile(r"/interceptions/$"))
+
+    page.click("text=Log out")
+    page.wait_for_url(re.compile(r"/accounts/login/"))
+    page.fill("#id_username", monitor.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_url(re.compile(r"/accounts/mfa/verify/"))
+    page.fill("#id_code", f"{totp(key, drift=1):06d}")  # the next step's code: a used code is refused
+    page.click("main button[type=submit]")
+    page.wait_for_url(re.compile(r"/interceptions/$"))
+    assert page.locator("text=Record interception").count() == 1
+
+    settings.SESSION_IDLE_TIMEOUT = 2
+    time.sleep(3)
+    page.goto(f"{base}/interceptions/")
+    assert "/accounts/login/" in page.url
+    assert "without activity" in page.content()
+    actions = list(AccessEvent.objects.filter(actor=monitor).values_list("action", flat=True))
+    assert {"login", "mfa.enrol", "mfa.verify", "logout", "logout.idle"} <= set(actions)

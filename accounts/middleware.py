@@ -1,0 +1,91 @@
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import urlencode
+
+from audit.services import record_event
+
+from .policies import mfa_required
+
+SESSION_STARTED = "auth_started_at"
+SESSION_LAST_SEEN = "last_seen_at"
+MFA_EXEMPT_PREFIXES = ("/accounts/mfa/", "/accounts/logout/", "/static/", "/healthz")
+
+
+def _is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+class SessionTimeoutMiddleware:
+    """Log out a session idle for SESSION_IDLE_TIMEOUT seconds or older than SESSION_ABSOLUTE_LIFETIME."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            now = time.time()
+            started = request.session.get(SESSION_STARTED, now)
+            last_seen = request.session.get(SESSION_LAST_SEEN, now)
+            reason = None
+            if now - last_seen > settings.SESSION_IDLE_TIMEOUT:
+                reason = "idle"
+            elif now - started > settings.SESSION_ABSOLUTE_LIFETIME:
+                reason = "lifetime"
+            if reason:
+                record_event(actor=user, action=f"logout.{reason}", details={"path": request.path})
+                logout(request)
+                if _is_api(request):
+                    return JsonResponse(
+                        {
+                            "error": {
+                                "status": 401,
+                                "code": "session_expired",
+                                "message": "Your session ended.",
+                            }
+                        },
+                        status=401,
+                    )
+                messages.info(
+                    request,
+                    "You were logged out after a period without activity."
+                    if reason == "idle"
+                    else "Your session reached its maximum length. Please log in again.",
+                )
+                return redirect(f"{reverse('login')}?{urlencode({'next': request.get_full_path()})}")
+            request.session.setdefault(SESSION_STARTED, now)
+            request.session[SESSION_LAST_SEEN] = now
+        return self.get_response(request)
+
+
+class MFARequiredMiddleware:
+    """A user who must use MFA reaches nothing but the MFA pages until the session is verified."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and not request.path.startswith(MFA_EXEMPT_PREFIXES)
+            and not user.is_verified()
+            and mfa_required(user)
+        ):
+            if _is_api(request):
+                return JsonResponse(
+                    {"error": {"status": 403, "code": "mfa_required", "message": "Complete MFA first."}},
+                    status=403,
+                )
+            from django_otp import devices_for_user
+
+            target = "mfa-verify" if any(devices_for_user(user, confirmed=True)) else "mfa-enrol"
+            return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
+        return self.get_response(request)
