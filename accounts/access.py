@@ -26,6 +26,23 @@ class Grants:
         return f"{action}_{self.model_name}"
 
 
+# Object-grant models per record type, registered by each app in its AppConfig.ready().
+REGISTERED_GRANTS: dict[str, Grants] = {}
+
+
+def register_grants(record_type: str, grants: Grants) -> None:
+    REGISTERED_GRANTS[record_type] = grants
+
+
+def has_any_grant(user, action: str) -> bool:
+    """Whether any record of any type was shared with `user` (or a group of theirs) for `action`."""
+    for grants in REGISTERED_GRANTS.values():
+        by_user, by_group = granted_object_ids(user, grants, action)
+        if by_user.exists() or by_group.exists():
+            return True
+    return False
+
+
 def _active(user) -> bool:
     return bool(getattr(user, "is_authenticated", False) and user.is_active)
 

@@ -1,7 +1,25 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from audit.services import record_event
+
+from . import services
 from .models import Country, Membership, Station, User
+
+
+def _membership_event(request, membership, action):
+    record_event(
+        actor=request.user,
+        action=action,
+        obj=membership,
+        station=membership.station,
+        details={
+            "user": membership.user.username,
+            "role": membership.role,
+            "country": membership.country.code if membership.country_id else None,
+            "via": "admin",
+        },
+    )
 
 
 class MembershipInline(admin.TabularInline):
@@ -14,6 +32,22 @@ class MembershipInline(admin.TabularInline):
 class UserAdmin(BaseUserAdmin):
     inlines = [MembershipInline]
     list_display = ["username", "email", "first_name", "last_name", "is_active", "is_staff"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            services.user_deactivate(actor=request.user, user=obj)
+
+    def save_formset(self, request, form, formset, change):
+        # Role changes made through the user page are logged like any other.
+        instances = formset.save(commit=False)
+        for membership in formset.deleted_objects:
+            services.role_revoke(actor=request.user, membership=membership)
+        for membership in instances:
+            created = membership.pk is None
+            membership.save()
+            _membership_event(request, membership, "role.grant" if created else "role.change")
+        formset.save_m2m()
 
 
 @admin.register(Country)
@@ -35,3 +69,14 @@ class MembershipAdmin(admin.ModelAdmin):
     list_filter = ["role", "station", "country"]
     search_fields = ["user__username"]
     autocomplete_fields = ["user", "station", "country"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        _membership_event(request, obj, "role.change" if change else "role.grant")
+
+    def delete_model(self, request, obj):
+        services.role_revoke(actor=request.user, membership=obj)
+
+    def delete_queryset(self, request, queryset):
+        for membership in queryset:
+            services.role_revoke(actor=request.user, membership=membership)

@@ -80,3 +80,44 @@ def token_issue(*, actor, user: User) -> str:
     token, _ = Token.objects.get_or_create(user=user)
     record_event(actor=actor, action="token.issue", obj=user, details={"username": user.username})
     return token.key
+
+
+def _end_sessions(user: User) -> int:
+    """Delete every live session of `user` (sessions are stored in the database)."""
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    ended = 0
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+        if str(session.get_decoded().get("_auth_user_id")) == str(user.pk):
+            session.delete()
+            ended += 1
+    return ended
+
+
+@transaction.atomic
+def user_deactivate(*, actor, user: User) -> None:
+    """Deactivate a user: their sessions and API token end at once."""
+    if user.is_active:
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+    tokens = Token.objects.filter(user=user).delete()[0]
+    sessions = _end_sessions(user)
+    record_event(
+        actor=actor,
+        action="user.deactivate",
+        obj=user,
+        details={"username": user.username, "sessions_ended": sessions, "tokens_revoked": tokens},
+    )
+
+
+@transaction.atomic
+def role_revoke(*, actor, membership: Membership) -> None:
+    details = {
+        "user": membership.user.username,
+        "role": membership.role,
+        "country": membership.country.code if membership.country_id else None,
+    }
+    station = membership.station
+    record_event(actor=actor, action="role.revoke", obj=membership, station=station, details=details)
+    membership.delete()

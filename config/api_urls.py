@@ -1,7 +1,12 @@
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
-from interception.api import AttachmentDownloadView, InterceptionViewSet, RedFlagViewSet
+from interception.api import (
+    AttachmentDownloadView,
+    InterceptionSharesView,
+    InterceptionViewSet,
+    RedFlagViewSet,
+)
 
 app_name = "api"
 
@@ -16,5 +21,6 @@ urlpatterns = [
         AttachmentDownloadView.as_view(),
         name="interception-attachment",
     ),
+    path("interceptions/<int:pk>/shares/", InterceptionSharesView.as_view(), name="interception-shares"),
     path("", include("audit.api_urls")),
 ]

@@ -1,6 +1,6 @@
 from django.core.exceptions import ValidationError
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import MultiPartParser
@@ -142,6 +142,65 @@ class AttachmentDownloadView(APIView):
     def get(self, request, pk, attachment_pk):
         attachment = selectors.attachment_get(user=request.user, interception_pk=pk, pk=attachment_pk)
         return serve_attachment(request, attachment)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, pk, attachment_pk):
+        attachment = selectors.attachment_get(user=request.user, interception_pk=pk, pk=attachment_pk)
+        services.attachment_delete(actor=request.user, attachment=attachment)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ShareSerializer(serializers.Serializer):
+    user = serializers.CharField(required=False, max_length=150)
+    group = serializers.CharField(required=False, max_length=150)
+    level = serializers.ChoiceField(choices=["view", "view_sensitive", "none"])
+
+    def validate(self, data):
+        from django.contrib.auth.models import Group
+
+        from accounts.models import User
+
+        if bool(data.get("user")) == bool(data.get("group")):
+            raise serializers.ValidationError("Give either `user` or `group`.")
+        if data.get("user"):
+            target = User.objects.filter(username=data["user"]).first()
+            if target is None:
+                raise serializers.ValidationError({"user": "No such user."})
+            data["target"] = {"user": target}
+        else:
+            target = Group.objects.filter(name=data["group"]).first()
+            if target is None:
+                raise serializers.ValidationError({"group": "No such group."})
+            data["target"] = {"group": target}
+        return data
+
+
+class InterceptionSharesView(APIView):
+    """Who one interception is shared with (GET), and sharing or unsharing it (POST, level "none")."""
+
+    def _get(self, request, pk):
+        interception = selectors.interception_get(user=request.user, pk=pk)
+        if not can_at_station(request.user, interception.station, "interception", Action.SHARE):
+            raise PermissionDenied("You cannot share interceptions at this station.")
+        return interception
+
+    @extend_schema(responses={200: dict})
+    def get(self, request, pk):
+        return Response(selectors.shares_of(self._get(request, pk)))
+
+    @extend_schema(request=ShareSerializer, responses={200: dict})
+    def post(self, request, pk):
+        interception = self._get(request, pk)
+        serializer = ShareSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        v = serializer.validated_data
+        if v["level"] == "none":
+            services.interception_unshare(actor=request.user, interception=interception, **v["target"])
+        else:
+            services.interception_share(
+                actor=request.user, interception=interception, level=v["level"], **v["target"]
+            )
+        return Response(selectors.shares_of(interception))
 
 
 class RedFlagViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):

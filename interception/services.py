@@ -452,3 +452,21 @@ def interception_unshare(*, actor, interception: Interception, user=None, group=
                 "group": group.name if group else None,
             },
         )
+
+
+def attachment_delete(*, actor, attachment: Attachment) -> None:
+    """Remove a photo or document (station managers). The file goes when the transaction commits."""
+    station = attachment.interception.station
+    if not can_at_station(actor, station, "attachment", Action.DELETE):
+        raise PermissionDenied("You cannot delete attachments at this station.")
+    with transaction.atomic():
+        record_event(
+            actor=actor,
+            action="attachment.delete",
+            obj=attachment,
+            station=station,
+            details={"interception": attachment.interception.number, "kind": attachment.kind},
+        )
+        storage, name = attachment.file.storage, attachment.file.name
+        attachment.delete()
+        transaction.on_commit(lambda: storage.delete(name))

@@ -12,4 +12,7 @@ urlpatterns = [
     path("<int:pk>/share/", views.interception_share, name="share"),
     path("<int:pk>/attachments/", views.attachment_upload, name="attachment-upload"),
     path("<int:pk>/attachments/<int:attachment_pk>/", views.attachment_download, name="attachment"),
+    path(
+        "<int:pk>/attachments/<int:attachment_pk>/delete/", views.attachment_delete, name="attachment-delete"
+    ),
 ]

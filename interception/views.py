@@ -81,6 +81,8 @@ def interception_detail(request, pk):
             "can_change": sensitive
             and can_at_station(user, interception.station, "interception", Action.CHANGE),
             "can_attach": sensitive and can_at_station(user, interception.station, "attachment", Action.ADD),
+            "can_delete_attachments": sensitive
+            and can_at_station(user, interception.station, "attachment", Action.DELETE),
             "attachment_form": AttachmentForm(),
             "history": selectors.history_of(interception),
             "can_share": can_share,
@@ -284,3 +286,15 @@ def interception_share(request, pk):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect("interception:detail", pk=interception.pk)
+
+
+@login_required
+@require_POST
+def attachment_delete(request, pk, attachment_pk):
+    attachment = selectors.attachment_get(user=request.user, interception_pk=pk, pk=attachment_pk)
+    try:
+        services.attachment_delete(actor=request.user, attachment=attachment)
+    except PermissionDenied:
+        raise Http404("No such attachment.") from None
+    messages.success(request, "Attachment deleted.")
+    return redirect("interception:detail", pk=pk)
