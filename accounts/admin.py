@@ -1,5 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.services import record_event
 
@@ -32,6 +34,14 @@ class MembershipInline(admin.TabularInline):
 class UserAdmin(BaseUserAdmin):
     inlines = [MembershipInline]
     list_display = ["username", "email", "first_name", "last_name", "is_active", "is_staff"]
+
+    actions = ["reset_mfa"]
+
+    @admin.action(description="Reset two-step login (the user enrols again at next login)")
+    def reset_mfa(self, request, queryset):
+        for user in queryset:
+            services.mfa_reset(actor=request.user, user=user)
+        self.message_user(request, f"Two-step login reset for {queryset.count()} user(s).")
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
@@ -80,3 +90,10 @@ class MembershipAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         for membership in queryset:
             services.role_revoke(actor=request.user, membership=membership)
+
+
+# MFA secrets are never shown in the admin (a TOTP key or QR code would let an admin clone a user's second
+# factor); admins reset a user's two-step login with the action on the user list instead.
+for model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(model):
+        admin.site.unregister(model)

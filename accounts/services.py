@@ -121,3 +121,15 @@ def role_revoke(*, actor, membership: Membership) -> None:
     station = membership.station
     record_event(actor=actor, action="role.revoke", obj=membership, station=station, details=details)
     membership.delete()
+
+
+@transaction.atomic
+def mfa_reset(*, actor, user: User) -> None:
+    """Remove a user's authenticator and recovery codes; they enrol again at their next login."""
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()
+    _end_sessions(user)
+    record_event(actor=actor, action="mfa.reset", obj=user, details={"username": user.username})

@@ -126,6 +126,8 @@ class InterceptionViewSet(
     @action(detail=True, methods=["post"], parser_classes=[MultiPartParser], url_path="attachments")
     def attachments(self, request, pk=None):
         interception = selectors.interception_get(user=request.user, pk=pk)
+        if not can_at_station(request.user, interception.station, "attachment", Action.ADD):
+            raise PermissionDenied("You cannot add attachments at this station.")
         upload = AttachmentUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
         services.attachment_add(

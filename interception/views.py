@@ -219,6 +219,8 @@ def _add_errors(form, exc: ValidationError) -> None:
 @require_POST
 def attachment_upload(request, pk):
     interception = selectors.interception_get(user=request.user, pk=pk)
+    if not can_at_station(request.user, interception.station, "attachment", Action.ADD):
+        raise Http404("No such interception.")
     form = AttachmentForm(request.POST, request.FILES)
     if form.is_valid():
         try:

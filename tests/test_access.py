@@ -309,3 +309,16 @@ def test_production_refuses_to_start_without_a_secret_key():
         timeout=120,
     )
     assert result.returncode != 0 and "SECRET_KEY must be set" in result.stderr
+
+
+def test_admin_can_reset_mfa_but_never_sees_the_secret(client, monitor, manager):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from .factories import totp_device
+
+    totp_device(monitor)
+    account_services.mfa_reset(actor=manager, user=monitor)
+    assert not TOTPDevice.objects.filter(user=monitor).exists()
+    assert AccessEvent.objects.filter(action="mfa.reset", object_id=str(monitor.pk)).exists()
+    client.force_login(monitor)
+    assert client.get(reverse("interception:list"))["Location"].startswith(reverse("mfa-enrol"))

@@ -1,0 +1,283 @@
+"""Walk every URL pattern of the project as every kind of user and check the status of each cell.
+
+A new URL pattern that is not in TABLE (or, for the admin, not of a known admin kind) fails the test, so
+nobody can add a page or endpoint without saying who may reach it.
+"""
+
+import pytest
+from django.contrib import admin
+from django.contrib.auth.models import Permission
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import URLResolver, get_resolver, reverse
+from rest_framework.test import APIClient
+
+from accounts.roles import Role
+from interception import services
+
+from .factories import CountryFactory, StationFactory, login, make_interception, member, person
+
+pytestmark = pytest.mark.django_db
+
+ROLES = [r.value for r in Role]
+OUTSIDERS = ["no_role", "other_station", "other_country"]
+ACTORS = ["anon", *OUTSIDERS, *ROLES]
+VIEWERS = {"monitor", "station_manager", "case_manager", "legal_officer", "country_director"}
+SENSITIVE = {"monitor", "station_manager", "case_manager", "legal_officer"}
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
+VICTIM = "Sita Tamang"
+
+
+def cell(anon, default, **overrides):
+    """Expected status per actor: `anon` for anonymous, `overrides` per actor, `default` for the rest."""
+    return {a: overrides.get(a, anon if a == "anon" else default) for a in ACTORS}
+
+
+def only(anon, allowed_status, roles, default=404, **extra):
+    return cell(anon, default, **dict.fromkeys(roles, allowed_status), **extra)
+
+
+# route pattern -> list of (method, data, expected statuses). Data may be a callable of the world.
+TABLE = {
+    "": [("get", None, cell(302, 302))],
+    "healthz": [("get", None, cell({200, 503}, {200, 503}))],
+    "accounts/login/": [("get", None, cell(200, 302))],
+    "accounts/logout/": [("post", {}, cell(302, 302)), ("get", None, cell(405, 405))],
+    "accounts/mfa/enrol/": [("get", None, cell(302, 302))],
+    "accounts/mfa/verify/": [("get", None, cell(302, 302))],
+    "interceptions/": [("get", None, cell(302, 200))],
+    "interceptions/new/": [
+        ("get", None, only(302, 200, ["monitor", "station_manager", "other_station", "other_country"]))
+    ],
+    "interceptions/<int:pk>/": [("get", None, only(302, 200, VIEWERS))],
+    "interceptions/<int:pk>/edit/": [("get", None, only(302, 200, ["monitor", "station_manager"]))],
+    "interceptions/<int:pk>/share/": [
+        ("post", {"kind": "user", "name": "nobody", "level": "view"}, only(302, 302, ["station_manager"]))
+    ],
+    "interceptions/<int:pk>/attachments/": [("post", {}, only(302, 302, ["monitor", "station_manager"]))],
+    "interceptions/<int:pk>/attachments/<int:attachment_pk>/": [("get", None, only(302, 200, SENSITIVE))],
+    "interceptions/<int:pk>/attachments/<int:attachment_pk>/delete/": [
+        ("post", {}, only(302, 302, ["station_manager"]))
+    ],
+    "audit/events/": [("get", None, only(302, 200, ["auditor"]))],
+    "api/v1/^interceptions/$": [("get", None, cell(401, 200)), ("post", {}, cell(401, 400))],
+    "api/v1/^interceptions/(?P<pk>[^/.]+)/$": [
+        ("get", None, only(401, 200, VIEWERS)),
+        (
+            "patch",
+            {},
+            only(
+                401,
+                403,
+                ["case_manager", "legal_officer", "country_director"],
+                monitor=400,
+                station_manager=400,
+            ),
+        ),
+        ("delete", None, cell(401, 405)),
+    ],
+    "api/v1/^interceptions/(?P<pk>[^/.]+)/attachments/$": [
+        (  # JSON instead of multipart: 415 for those who may upload
+            "post",
+            {},
+            only(
+                401,
+                403,
+                ["case_manager", "legal_officer", "country_director"],
+                monitor=415,
+                station_manager=415,
+            ),
+        )
+    ],
+    "api/v1/^red-flags/$": [("get", None, cell(401, 200))],
+    "api/v1/interceptions/<int:pk>/attachments/<int:attachment_pk>/": [
+        ("get", None, only(401, 200, SENSITIVE)),
+        ("delete", None, only(401, 403, ["monitor", "case_manager", "legal_officer"], station_manager=204)),
+    ],
+    "api/v1/interceptions/<int:pk>/shares/": [
+        ("get", None, only(401, 403, VIEWERS - {"station_manager"}, station_manager=200)),
+        ("post", {}, only(401, 403, VIEWERS - {"station_manager"}, station_manager=400)),
+    ],
+    "api/v1/audit/events/": [("get", None, only(401, 200, ["auditor"], default=403))],
+    "api/schema/": [("get", None, cell(401, 200))],
+}
+
+ADMIN_KINDS = {
+    # admin URL name suffix -> expected for anonymous and for every non-staff user (the admin login)
+    "index",
+    "login",
+    "logout",
+    "password_change",
+    "password_change_done",
+    "autocomplete",
+    "jsi18n",
+    "view_on_site",
+    "app_list",
+    "changelist",
+    "add",
+    "change",
+    "delete",
+    "history",
+}
+
+
+def walk(patterns, prefix=""):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            yield from walk(p.url_patterns, prefix + str(p.pattern))
+        else:
+            yield prefix + str(p.pattern), p
+
+
+@pytest.fixture
+def world(bhw, nepal):
+    actors = {
+        "no_role": member(Role.MONITOR, station=bhw, username="no_role"),
+        "other_station": member(
+            Role.MONITOR, station=StationFactory(code="BRG", country=nepal), username="other"
+        ),
+        "other_country": member(
+            Role.MONITOR,
+            station=StationFactory(code="DEL", country=CountryFactory(code="IN", name="India")),
+            username="foreign",
+        ),
+    }
+    actors["no_role"].memberships.all().delete()
+    for role in ROLES:
+        actors[role] = member(role, station=bhw, username=f"r_{role}")
+    staff = actors["admin"]
+    staff.is_staff = True
+    staff.save()
+    staff.user_permissions.set(
+        Permission.objects.filter(
+            content_type__app_label__in=["accounts", "interception"], codename__endswith="redflag"
+        )
+    )
+    interception = make_interception(
+        actors["monitor"], bhw, people=[person(VICTIM, phone="+9779800000001"), person("Ram", role="suspect")]
+    )
+    attachment = services.attachment_add(
+        actor=actors["monitor"], interception=interception, uploaded_file=SimpleUploadedFile("p.png", PNG)
+    )
+    return {"actors": actors, "interception": interception, "attachment": attachment}
+
+
+def url_for(route, name, world, fresh_attachment):
+    i = world["interception"]
+    kwargs = {}
+    if "pk" in route:
+        kwargs["pk"] = i.pk
+    if "attachment_pk" in route:
+        a = fresh_attachment() if name in ("attachment-delete",) else world["attachment"]
+        kwargs["attachment_pk"] = a.pk
+    namespace = (
+        "api:"
+        if route.startswith("api/v1/")
+        else (
+            "interception:"
+            if route.startswith("interceptions/")
+            else ("audit:" if route.startswith("audit/") else "")
+        )
+    )
+    return reverse(namespace + name, kwargs=kwargs)
+
+
+def test_every_url_pattern_has_an_expected_status_for_every_actor(world):
+    actors, i = world["actors"], world["interception"]
+    routes = [(r, p) for r, p in walk(get_resolver().url_patterns) if not r.startswith("admin/")]
+    missing = [r for r, _ in routes if r not in TABLE]
+    assert not missing, f"URL patterns missing from the access table: {missing}"
+    assert set(TABLE) <= {r for r, _ in routes}, "the table names routes that no longer exist"
+
+    def fresh_attachment():
+        return services.attachment_add(
+            actor=actors["monitor"], interception=i, uploaded_file=SimpleUploadedFile("q.png", PNG)
+        )
+
+    failures = []
+    for route, pattern in routes:
+        for method, data, expected in TABLE[route]:
+            for actor in ACTORS:
+                is_api = route.startswith("api/")
+                client = APIClient() if is_api else Client()
+                if actor != "anon":
+                    login(client, actors[actor])
+                if (
+                    route == "api/v1/interceptions/<int:pk>/attachments/<int:attachment_pk>/"
+                    and method == "delete"
+                ):
+                    url = reverse(
+                        "api:interception-attachment",
+                        kwargs={"pk": i.pk, "attachment_pk": fresh_attachment().pk},
+                    )
+                else:
+                    url = url_for(route, pattern.name, world, fresh_attachment)
+                kwargs = {"format": "json"} if is_api and data is not None else {}
+                response = (
+                    getattr(client, method)(url, data, **kwargs)
+                    if data is not None
+                    else getattr(client, method)(url)
+                )
+                want = expected[actor]
+                ok = response.status_code in want if isinstance(want, set) else response.status_code == want
+                if not ok:
+                    failures.append(
+                        f"{method.upper()} {route} as {actor}: {response.status_code}, expected {want}"
+                    )
+                    continue
+                body = b"".join(response.streaming_content) if response.streaming else response.content
+                text = body.decode(errors="ignore")
+                if actor not in SENSITIVE and (VICTIM in text or "+9779800000001" in text):
+                    failures.append(f"{method.upper()} {route} as {actor}: LEAKS a victim's name or phone")
+                if (
+                    actor not in VIEWERS
+                    and i.number in text
+                    and not route.startswith(("audit/", "api/v1/audit/"))
+                ):
+                    failures.append(f"{method.upper()} {route} as {actor}: LEAKS the interception number")
+    assert not failures, "\n".join(failures)
+
+
+def test_admin_is_closed_to_everyone_but_staff_and_holds_no_case_content(world, client):
+    registered = {m._meta.label_lower for m in admin.site._registry}
+    for label in [
+        "interception.interception",
+        "people.person",
+        "interception.interceptee",
+        "interception.attachment",
+        "interception.historicalinterception",
+        "people.historicalperson",
+    ]:
+        assert label not in registered, f"{label} must not be in the Django admin"
+
+    admin_routes = [(r, p) for r, p in walk(get_resolver().url_patterns) if r.startswith("admin/")]
+    unknown = [
+        (r, p.name)
+        for r, p in admin_routes
+        if p.name is not None and not any(p.name == k or p.name.endswith("_" + k) for k in ADMIN_KINDS)
+    ]
+    assert not unknown, f"admin URL patterns of an unknown kind: {unknown}"
+
+    urls = [reverse("admin:index"), reverse("admin:password_change"), reverse("admin:jsi18n")]
+    for model in admin.site._registry:
+        meta = model._meta
+        urls += [
+            reverse(f"admin:{meta.app_label}_{meta.model_name}_changelist"),
+            reverse(f"admin:{meta.app_label}_{meta.model_name}_add"),
+            reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[1]),
+            reverse(f"admin:{meta.app_label}_{meta.model_name}_history", args=[1]),
+            reverse(f"admin:{meta.app_label}_{meta.model_name}_delete", args=[1]),
+        ]
+        urls.append(reverse("admin:app_list", args=[meta.app_label]))
+    actors = world["actors"]
+    for actor in ["anon", *OUTSIDERS, *[r for r in ROLES if r != "admin"]]:
+        c = Client()
+        if actor != "anon":
+            login(c, actors[actor])
+        for url in urls:
+            response = c.get(url)
+            assert response.status_code == 302 and "/admin/login/" in response["Location"], (actor, url)
+    c = login(Client(), actors["admin"])
+    assert c.get(reverse("admin:index")).status_code == 200
+    assert c.get(reverse("admin:interception_redflag_changelist")).status_code == 200
+    assert c.get(reverse("admin:audit_accessevent_changelist")).status_code == 403
