@@ -23,4 +23,6 @@ urlpatterns = [
     ),
     path("interceptions/<int:pk>/shares/", InterceptionSharesView.as_view(), name="interception-shares"),
     path("", include("audit.api_urls")),
+    path("", include("alerts.api_urls")),
+    path("", include("exports.api_urls")),
 ]

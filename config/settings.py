@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "audit",
     "people",
     "interception",
+    "alerts",
+    "exports",
 ]
 
 MIDDLEWARE = [

@@ -13,6 +13,8 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("interceptions/", include("interception.urls")),
     path("audit/", include("audit.urls")),
+    path("notifications/", include("alerts.urls")),
+    path("exports/", include("exports.urls")),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("admin/", admin.site.urls),
