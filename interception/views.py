@@ -50,6 +50,8 @@ def interception_list(request):
             "page": page,
             "query": query.urlencode(),
             "can_add": stations_for(request.user, "interception", Action.ADD).exists(),
+            "can_export": stations_for(request.user, "interception", Action.EXPORT).exists(),
+            "export_filters": filters.as_details(),
         },
     )
 

@@ -175,3 +175,47 @@ def test_mfa_enrolment_totp_login_and_idle_timeout(page, live_server, monitor, s
     assert "without activity" in page.content()
     actions = list(AccessEvent.objects.filter(actor=monitor).values_list("action", flat=True))
     assert {"login", "mfa.enrol", "mfa.verify", "logout", "logout.idle"} <= set(actions)
+
+
+def test_export_progress_download_and_rows_equal_the_list(
+    page, live_server, manager, bhw, catalogue, tmp_path
+):
+    import csv
+    import io
+
+    import redis
+    from celery.contrib.testing.worker import start_worker
+    from django.conf import settings
+
+    from accounts.roles import Role
+    from config.celery import app
+
+    from .factories import make_interception, member
+
+    for n in range(12):
+        make_interception(manager, bhw, flags=["V01"] if n % 3 else [])
+    redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
+    base = live_server.url
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        log_in(page, base, manager)
+        page.goto(f"{base}/interceptions/?min_score=1")
+        listed = set(re.findall(r"BHW-\d{4}-\d{5}", page.text_content("table.list")))
+        assert len(listed) == 8
+        page.click("#export-form button[type=submit]")
+        page.wait_for_url(re.compile(r"/exports/\d+/$"))
+        page.wait_for_selector("#export-download:not([hidden])", timeout=30000)
+        assert page.get_attribute("#export-progress", "value") == "100"
+        assert page.text_content("#export-percent").strip() == "100 %"
+        with page.expect_download() as info:
+            page.click("#export-download a")
+        path = tmp_path / "export.csv"
+        info.value.save_as(path)
+    rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+    assert {r["number"] for r in rows} == listed
+    download_url = page.url + "download/"
+
+    other = member(Role.STATION_MANAGER, station=bhw, username="mgr_other")
+    page.click("text=Log out")
+    log_in(page, base, other)
+    response = page.goto(download_url)
+    assert response.status == 404

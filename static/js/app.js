@@ -76,3 +76,36 @@
     submitOnce(form);
   });
 })();
+
+// Export progress: poll the job's JSON until it is done or failed.
+(function () {
+  "use strict";
+  document.addEventListener("DOMContentLoaded", function () {
+    var box = document.getElementById("export-job");
+    if (!box) return;
+    var url = box.getAttribute("data-status-url");
+    var bar = document.getElementById("export-progress");
+    var percent = document.getElementById("export-percent");
+    var statusText = document.getElementById("export-status");
+    var rowsText = document.getElementById("export-rows");
+    var download = document.getElementById("export-download");
+    var labels = { queued: "Queued", running: "Running", done: "Ready", failed: "Failed", expired: "Expired" };
+    function poll() {
+      fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (r) { return r.json(); })
+        .then(function (job) {
+          bar.value = job.progress;
+          percent.textContent = job.progress + " %";
+          rowsText.textContent = String(job.row_count);
+          statusText.textContent = labels[job.status] || job.status;
+          if (job.status === "done") {
+            download.hidden = false;
+          } else if (job.status !== "failed" && job.status !== "expired") {
+            setTimeout(poll, 1000);
+          }
+        })
+        .catch(function () { setTimeout(poll, 3000); });
+    }
+    poll();
+  });
+})();
