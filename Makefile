@@ -38,7 +38,8 @@ test: install services chromium
 	@$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: install services
-	@$(PY) -m benchmarks.run
+	@$(PY) -m benchmarks.run $(BENCH_ARGS)
+	@$(PY) -m benchmarks.exports
 
 lint: install
 	@.venv/bin/ruff check .

@@ -68,7 +68,8 @@ class CountryAdmin(admin.ModelAdmin):
 
 @admin.register(Station)
 class StationAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "country", "timezone", "active"]
+    list_display = ["code", "name", "country", "timezone", "active", "alert_score_threshold"]
+    list_editable = ["alert_score_threshold"]
     list_filter = ["country", "active"]
     search_fields = ["code", "name"]
 

@@ -76,3 +76,27 @@ def verify(*, request, code: str) -> bool:
 
 def too_many_failures(request) -> bool:
     return request.session.get(SESSION_FAILURES, 0) >= settings.MFA_MAX_FAILURES
+
+
+# Demo data only (manage.py seed_demo, which refuses to run with DEBUG off): every demo user gets an
+# authenticator with this published key, so a reviewer can log in; `manage.py demo_code` prints its code.
+DEMO_DEVICE_NAME = "Demo authenticator (published key)"
+DEMO_TOTP_KEY_HEX = "3132333435363738393031323334353637383930"  # RFC 6238's test key
+DEMO_TOTP_KEY_B32 = base64.b32encode(bytes.fromhex(DEMO_TOTP_KEY_HEX)).decode().rstrip("=")
+
+
+def demo_authenticator(user) -> TOTPDevice:
+    device = TOTPDevice.objects.filter(user=user, name=DEMO_DEVICE_NAME).first()
+    return device or TOTPDevice.objects.create(
+        user=user, name=DEMO_DEVICE_NAME, key=DEMO_TOTP_KEY_HEX, confirmed=True
+    )
+
+
+def demo_code(user) -> str | None:
+    """The current code of a user's demo authenticator; None for any real authenticator."""
+    from django_otp.oath import totp
+
+    device = TOTPDevice.objects.filter(user=user, name=DEMO_DEVICE_NAME, key=DEMO_TOTP_KEY_HEX).first()
+    if device is None:
+        return None
+    return f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):0{device.digits}d}"

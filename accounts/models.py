@@ -38,6 +38,11 @@ class Station(models.Model):
     country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="stations")
     timezone = models.CharField(max_length=64, default="Asia/Kathmandu", validators=[validate_timezone])
     active = models.BooleanField(default=True)
+    alert_score_threshold = models.PositiveIntegerField(
+        default=100,
+        help_text="A submitted interception with a red-flag total at or above this alerts the station's "
+        "managers and legal officers (docs/alerts.md).",
+    )
 
     class Meta:
         ordering = ["code"]

@@ -5,6 +5,7 @@ import time
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
+from alerts.services import queue_security_check
 from audit.services import record_event
 
 from .middleware import SESSION_LAST_SEEN, SESSION_STARTED
@@ -28,3 +29,4 @@ def on_logout(sender, request, user, **kwargs):
 def on_login_failed(sender, credentials, request=None, **kwargs):
     username = str(credentials.get("username", ""))[:150]
     record_event(actor=None, action="login.failed", details={"username": username})
+    queue_security_check("login", username)

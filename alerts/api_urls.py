@@ -1,5 +1,10 @@
 """Included by config/api_urls.py under /api/v1/ (route names live in the "api" namespace)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from .api import NotificationList, NotificationRead
+
+urlpatterns = [
+    path("notifications/", NotificationList.as_view(), name="notification-list"),
+    path("notifications/<int:pk>/read/", NotificationRead.as_view(), name="notification-read"),
+]

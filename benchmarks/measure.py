@@ -4,10 +4,12 @@ A scenario is one page (HTML, 25 rows; or API, 50 rows with the record's details
 and one set of filters. Its work is what the view does with the queryset: build it with
 `selectors.interception_list`, count it (the paginator) and materialise the first page. The unscoped
 baseline is the same selector with the scope left out: `interception_scope` returns every interception
-and `can_see_sensitive` is a constant `True`, so the query has the same joins, annotations, grouping and
-ordering, minus the access predicate. Import only after `django.setup()`.
+and `can_see_sensitive` is a constant `True`, so the query has the same joins, annotations and ordering,
+minus the access predicate. Before timing, `check_rows` compares every scenario's rows with the plain ORM
+form of the access rule. Import only after `django.setup()`.
 """
 
+import contextlib
 import statistics
 import time
 from collections.abc import Callable
@@ -16,23 +18,25 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from unittest import mock
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import BooleanField, Count, Value
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, Value
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from accounts.access import stations_for
+from accounts.access import granted_object_ids, stations_for
 from accounts.models import User
 from accounts.roles import Action
 from interception import selectors
-from interception.models import Interception
-from interception.selectors import InterceptionFilters
+from interception.models import IntercepteeRole, Interception
+from interception.selectors import GRANTS, InterceptionFilters
+from interception.views import PAGE_SIZE
 
 from . import dataset
 
-HTML_PAGE = 25  # interception.views.PAGE_SIZE
-API_PAGE = 50  # REST_FRAMEWORK["PAGE_SIZE"]
+HTML_PAGE = PAGE_SIZE  # 25 rows a page
+API_PAGE = settings.REST_FRAMEWORK["PAGE_SIZE"]  # 50
 
 
 @contextmanager
@@ -50,6 +54,79 @@ def unscoped():
         mock.patch.object(selectors, "with_access_flags", all_sensitive),
     ):
         yield
+
+
+def check_baseline(user) -> None:
+    """Fail loudly if the unscoped baseline still carries the access predicate (if `interception_list` stops
+    going through `interception_scope` and `with_access_flags`, this module must follow it)."""
+    sql = str(list_queryset(user, InterceptionFilters(), api=False, scoped=False).query).lower()
+    if "accounts_membership" in sql or "objectpermission" in sql:
+        raise RuntimeError(
+            "The unscoped baseline still contains the access predicate: interception_list no longer builds "
+            "on selectors.interception_scope / with_access_flags. Update benchmarks/measure.unscoped()."
+        )
+
+
+def _plain_rule(user, action: str) -> Q:
+    """The access rule in its plain ORM form: `station IN (stations the user's roles cover)` or
+    `pk IN (objects shared with the user)` or `pk IN (objects shared with a group of theirs)`."""
+    by_user, by_group = granted_object_ids(user, GRANTS, action)
+    stations = stations_for(user, "interception", action).values("pk")
+    return Q(station__in=stations) | Q(pk__in=by_user) | Q(pk__in=by_group)
+
+
+@contextmanager
+def plain():
+    """`interception_list` as the plain ORM writes it: the rule as `IN (subquery)` arms, the sensitive flag
+    the same way, the victim and suspect counts as a join and `GROUP BY`. The reference for `check_rows`."""
+
+    def scope(user, action=Action.VIEW):
+        return Interception.objects.filter(_plain_rule(user, action))
+
+    def flags(qs, user):
+        rule = _plain_rule(user, Action.VIEW_SENSITIVE)
+        return qs.annotate(can_see_sensitive=ExpressionWrapper(rule, output_field=BooleanField()))
+
+    def counts():
+        role = "interceptees__role"
+        return {
+            "victim_count": Count("interceptees", filter=Q(**{role: IntercepteeRole.POTENTIAL_VICTIM})),
+            "suspect_count": Count("interceptees", filter=Q(**{role: IntercepteeRole.SUSPECT})),
+        }
+
+    with (
+        mock.patch.object(selectors, "interception_scope", scope),
+        mock.patch.object(selectors, "with_access_flags", flags),
+        mock.patch.object(selectors, "interceptee_counts", counts),
+    ):
+        yield
+
+
+def check_rows(found: list, users: dict) -> int:
+    """Fail loudly unless every scenario's list equals the plain ORM rule's: the count, the first page (rows,
+    order, `can_see_sensitive`, victim and suspect counts) and the whole list (ids and flags). Returns the
+    number of lists compared."""
+    seen = set()
+    for s in found:
+        if (s.user, s.filters) in seen:
+            continue
+        seen.add((s.user, s.filters))
+        user = users[s.user]
+        lists = []
+        for reference in (False, True):
+            with plain() if reference else contextlib.nullcontext():
+                qs = selectors.interception_list(user=user, filters=s.filters)
+                page = Paginator(qs, HTML_PAGE).page(1)
+                first = [
+                    (r.pk, r.can_see_sensitive, r.victim_count, r.suspect_count) for r in page.object_list
+                ]
+                whole = set(qs.values_list("pk", "can_see_sensitive"))
+            lists.append((page.paginator.count, first, whole))
+        if lists[0] != lists[1]:
+            raise RuntimeError(f"{s.name}: the scoped list differs from the plain ORM rule's.")
+        if lists[0][0] != len(lists[0][2]):
+            raise RuntimeError(f"{s.name}: the count ({lists[0][0]}) is not the number of rows.")
+    return len(seen)
 
 
 def list_queryset(user, filters: InterceptionFilters, *, api: bool, scoped: bool):
@@ -77,14 +154,27 @@ class Job:
 
     key: str
     call: Callable[[], int]
-    times: list[float] = field(default_factory=list)
+    times: list[float] = field(default_factory=list)  # ms, the whole page work
+    sql_times: list[float] = field(default_factory=list)  # ms of it spent in cursor.execute (PostgreSQL)
     rows: int = 0
     queries: int = 0
 
     def once(self) -> None:
+        sql = 0.0
+
+        def timed(execute, *args):
+            nonlocal sql
+            started = time.perf_counter()
+            try:
+                return execute(*args)
+            finally:
+                sql += time.perf_counter() - started
+
         started = time.perf_counter()
-        self.rows = self.call()
+        with connection.execute_wrapper(timed):
+            self.rows = self.call()
         self.times.append((time.perf_counter() - started) * 1000)
+        self.sql_times.append(sql * 1000)
 
     def count_queries(self) -> None:
         with CaptureQueriesContext(connection) as ctx:
@@ -98,6 +188,7 @@ class Job:
             "median_ms": round(statistics.median(times), 2),
             "p95_ms": round(p95, 2),
             "min_ms": round(times[0], 2),
+            "sql_median_ms": round(statistics.median(self.sql_times), 2),
             "runs": len(times),
             "rows": self.rows,
             "queries": self.queries,
@@ -150,7 +241,7 @@ def scenarios() -> tuple[list[Scenario], dict]:
         for page in ("html", "api"):
             for filter_name, filters in filter_sets:
                 if page == "api" and filter_name.startswith("station"):
-                    continue  # the API shares the HTML list's query; one station-filtered API case is enough
+                    continue  # the API runs the same list query; the station filter is timed on the page
                 name = f"{username} {page} {filter_name}"
                 out.append(Scenario(name, username, role, page, filter_name, filters))
     return out, users
@@ -160,6 +251,7 @@ def run(*, runs: int, warmup: int, log=print) -> list[Scenario]:
     """Time every scenario and its baseline, round-robin (one run of each per round), so that any drift of
     the machine during the benchmark spreads over all of them alike."""
     found, users = scenarios()
+    check_baseline(users[dataset.DIRECTOR])
     baselines: dict[tuple, Job] = {}
     jobs: list[Job] = []
     for s in found:
@@ -182,6 +274,7 @@ def run(*, runs: int, warmup: int, log=print) -> list[Scenario]:
         if i == warmup - 1:
             for job in jobs:
                 job.times.clear()
+                job.sql_times.clear()
         log(f"  round {i + 1}/{warmup + runs}{' (warm-up)' if i < warmup else ''}")
     return found
 

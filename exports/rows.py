@@ -7,12 +7,12 @@ import hmac
 from collections.abc import Iterator
 
 from django.conf import settings
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from accounts.access import annotate_allowed, scope
 from accounts.roles import Action
-from interception.models import Interceptee, IntercepteeRole, Interception, RedFlag
-from interception.selectors import GRANTS, InterceptionFilters
+from interception.models import Interceptee, Interception, RedFlag
+from interception.selectors import GRANTS, InterceptionFilters, interceptee_counts
 from people.masking import mask
 
 AGE_BANDS = [(0, 13, "0-13"), (14, 17, "14-17"), (18, 24, "18-24"), (25, 34, "25-34"), (35, 49, "35-49")]
@@ -59,10 +59,7 @@ def interception_rows_queryset(user, f: InterceptionFilters) -> QuerySet[Interce
     qs = annotate_allowed(qs, user, "interception", Action.VIEW_SENSITIVE, "can_see_sensitive", grants=GRANTS)
     qs = _filtered(qs, f).select_related("station")
     return (
-        qs.annotate(
-            victim_count=Count("interceptees", filter=Q(interceptees__role=IntercepteeRole.POTENTIAL_VICTIM)),
-            suspect_count=Count("interceptees", filter=Q(interceptees__role=IntercepteeRole.SUSPECT)),
-        )
+        qs.annotate(**interceptee_counts())
         .prefetch_related(Prefetch("red_flags", queryset=RedFlag.objects.only("id", "code").order_by("code")))
         .order_by("-occurred_at", "-id")
     )

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import F, Func, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 
 from accounts.access import Grants, annotate_allowed, scope, stations_for
@@ -57,6 +57,23 @@ def with_access_flags(qs: QuerySet[Interception], user) -> QuerySet[Interception
     )
 
 
+def interceptee_counts() -> dict[str, Subquery]:
+    """`victim_count` and `suspect_count` as correlated subqueries (`SELECT COUNT(*) ... WHERE interception_id
+    = outer id`), not a join and GROUP BY: PostgreSQL computes them for the rows of the page only, and
+    `count()` stays a plain count."""
+
+    def count(role: str) -> Subquery:
+        rows = Interceptee.objects.filter(interception=OuterRef("pk"), role=role).order_by()
+        return Subquery(
+            rows.annotate(n=Func(F("pk"), function="COUNT")).values("n"), output_field=IntegerField()
+        )
+
+    return {
+        "victim_count": count(IntercepteeRole.POTENTIAL_VICTIM),
+        "suspect_count": count(IntercepteeRole.SUSPECT),
+    }
+
+
 def interception_list(*, user, filters: InterceptionFilters | None = None) -> QuerySet[Interception]:
     """The interceptions `user` may see, filtered, with what a list row shows in a fixed number of
     queries (no per-row queries, whatever the page size)."""
@@ -74,10 +91,7 @@ def interception_list(*, user, filters: InterceptionFilters | None = None) -> Qu
         qs = qs.filter(red_flag_score__gte=f.min_score)
     if f.number:
         qs = qs.filter(number__icontains=f.number.strip())
-    return qs.annotate(
-        victim_count=Count("interceptees", filter=Q(interceptees__role=IntercepteeRole.POTENTIAL_VICTIM)),
-        suspect_count=Count("interceptees", filter=Q(interceptees__role=IntercepteeRole.SUSPECT)),
-    ).order_by("-occurred_at", "-id")
+    return qs.annotate(**interceptee_counts()).order_by("-occurred_at", "-id")
 
 
 def with_details(qs: QuerySet[Interception]) -> QuerySet[Interception]:
@@ -127,6 +141,7 @@ def attachment_get(*, user, interception_pk, pk) -> Attachment:
 
 def denied(user, object_type: str, pk, model, action: str) -> None:
     """Log an attempt on a record that exists but is out of the user's reach (a 404 all the same)."""
+    from alerts.services import queue_security_check
     from audit.services import record_event
 
     try:
@@ -139,6 +154,7 @@ def denied(user, object_type: str, pk, model, action: str) -> None:
             action="access.denied",
             details={"object_type": object_type, "object_id": str(pk), "action": str(action)},
         )
+        queue_security_check("denied", str(user.pk))
 
 
 def stations_for_recording(user) -> QuerySet[Station]:

@@ -215,6 +215,13 @@ def _queue_tally(interception: Interception) -> None:
     transaction.on_commit(lambda: recompute_daily_tally.delay(station_id, day))
 
 
+def _queue_alerts(interception: Interception) -> None:
+    """Newly submitted: evaluate the alert rules in a worker once the transaction commits (alerts/)."""
+    from alerts.services import queue_interception_alerts
+
+    queue_interception_alerts(interception)
+
+
 def interception_create(
     *,
     actor,
@@ -267,6 +274,7 @@ def interception_create(
         )
         if submit:
             _queue_tally(interception)
+            _queue_alerts(interception)
     return interception, True
 
 
@@ -323,6 +331,8 @@ def interception_update(
         )
         if current.status == Status.SUBMITTED:
             _queue_tally(current)
+            if newly_submitted:
+                _queue_alerts(current)
             if old_day != current.occurred_on:
                 from .tasks import recompute_daily_tally
 

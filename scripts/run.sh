@@ -19,7 +19,10 @@ cat <<TXT
   Interception CMS is running at http://127.0.0.1:${PORT}/
   (worker log: var/worker.log, beat log: var/beat.log; health: http://127.0.0.1:${PORT}/healthz)
 
-  Demo logins (password: ${DEMO_PASSWORD:-demo-pass-2026}):
+  Demo logins (password: ${DEMO_PASSWORD:-demo-pass-2026}). Two-step login code for a demo user:
+    .venv/bin/python manage.py demo_code monitor
+  (or add the key GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ to an authenticator app)
+
     monitor        border monitor at BHW (Bhairahawa)
     monitor2       border monitor at BRG (Birgunj)
     manager        station manager at BHW

@@ -163,7 +163,7 @@ def test_list_query_count_is_fixed_with_sharing_grants(
         )
     login(client, outsider)
     token_client = api(outsider)
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(18):
         assert client.get(reverse("interception:list")).status_code == 200
     with django_assert_max_num_queries(13):
         assert token_client.get(URL).json()["count"] == grants

@@ -60,6 +60,10 @@ TABLE = {
         ("post", {}, only(302, 302, ["station_manager"]))
     ],
     "audit/events/": [("get", None, only(302, 200, ["auditor"]))],
+    "notifications/": [("get", None, cell(302, 200))],
+    "notifications/<int:pk>/read/": [("post", {}, only(302, 302, ["station_manager"]))],  # the owner only
+    "notifications/read-all/": [("post", {}, cell(302, 302))],
+    "notifications/preferences/": [("get", None, cell(302, 200)), ("post", {}, cell(302, 302))],
     "api/v1/^interceptions/$": [("get", None, cell(401, 200)), ("post", {}, cell(401, 400))],
     "api/v1/^interceptions/(?P<pk>[^/.]+)/$": [
         ("get", None, only(401, 200, VIEWERS)),
@@ -99,6 +103,21 @@ TABLE = {
         ("post", {}, only(401, 403, VIEWERS - {"station_manager"}, station_manager=400)),
     ],
     "api/v1/audit/events/": [("get", None, only(401, 200, ["auditor"], default=403))],
+    "exports/": [
+        ("get", None, cell(302, 200)),  # one's own exports (none for most)
+        (
+            "post",
+            {"kind": "interceptions", "format": "csv"},
+            only(302, 302, ["station_manager", "country_director"]),
+        ),
+    ],
+    "exports/<int:pk>/": [("get", None, only(302, 200, ["station_manager"]))],  # the owner only
+    "exports/<int:pk>/download/": [("get", None, only(302, 200, ["station_manager"]))],
+    "api/v1/exports/": [("get", None, cell(401, 200)), ("post", {}, cell(401, 400))],
+    "api/v1/exports/<int:pk>/": [("get", None, only(401, 200, ["station_manager"]))],
+    "api/v1/exports/<int:pk>/download/": [("get", None, only(401, 200, ["station_manager"]))],
+    "api/v1/notifications/": [("get", None, cell(401, 200))],
+    "api/v1/notifications/<int:pk>/read/": [("post", {}, only(401, 200, ["station_manager"]))],
     "api/schema/": [("get", None, cell(401, 200))],
 }
 
@@ -159,26 +178,50 @@ def world(bhw, nepal):
     attachment = services.attachment_add(
         actor=actors["monitor"], interception=interception, uploaded_file=SimpleUploadedFile("p.png", PNG)
     )
-    return {"actors": actors, "interception": interception, "attachment": attachment}
+    from exports.services import export_request, export_run
+
+    export = export_request(
+        actor=actors["station_manager"], kind="interceptions", fmt="csv", deidentified=False, filters={}
+    )
+    export_run(job_id=export.pk)
+    from alerts.models import Notification
+
+    notification = Notification.objects.get(
+        recipient=actors["station_manager"], subject_key=f"export:{export.pk}"
+    )
+    return {
+        "actors": actors,
+        "interception": interception,
+        "attachment": attachment,
+        "export": export,
+        "notification": notification,
+    }
+
+
+NAMESPACES = {
+    "api/v1/": "api:",
+    "interceptions/": "interception:",
+    "audit/": "audit:",
+    "notifications/": "alerts:",
+    "exports/": "exports:",
+}
 
 
 def url_for(route, name, world, fresh_attachment):
     i = world["interception"]
     kwargs = {}
     if "pk" in route:
-        kwargs["pk"] = i.pk
+        kwargs["pk"] = (
+            world["export"].pk
+            if "exports/" in route
+            else world["notification"].pk
+            if "notifications/" in route
+            else i.pk
+        )
     if "attachment_pk" in route:
         a = fresh_attachment() if name in ("attachment-delete",) else world["attachment"]
         kwargs["attachment_pk"] = a.pk
-    namespace = (
-        "api:"
-        if route.startswith("api/v1/")
-        else (
-            "interception:"
-            if route.startswith("interceptions/")
-            else ("audit:" if route.startswith("audit/") else "")
-        )
-    )
+    namespace = next((ns for prefix, ns in NAMESPACES.items() if route.startswith(prefix)), "")
     return reverse(namespace + name, kwargs=kwargs)
 
 

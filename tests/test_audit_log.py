@@ -99,7 +99,7 @@ def test_record_event_returns_the_stored_event(monitor, bhw):
     assert "Access log intact: 1 events" in verify()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_writers_keep_one_chain(monitor, bhw):
     """Writers in parallel transactions queue on the advisory lock instead of forking the chain."""
     errors = []

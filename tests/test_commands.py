@@ -52,10 +52,10 @@ def test_commands_refuse_bad_input():
 
 
 def test_seed_demo_is_idempotent():
-    run("seed_demo", "--interceptions", "12")
+    run("seed_demo", "--interceptions", "12", "--i-know-this-is-not-production")
     counts = (Station.objects.count(), User.objects.count(), Interception.objects.count())
     assert counts[0] == 8 and counts[2] == 12
-    run("seed_demo", "--interceptions", "12")
+    run("seed_demo", "--interceptions", "12", "--i-know-this-is-not-production")
     assert (Station.objects.count(), User.objects.count(), Interception.objects.count()) == counts
     names = "".join(
         Interception.objects.values_list("interceptees__person__full_name", flat=True).exclude(
@@ -63,3 +63,18 @@ def test_seed_demo_is_idempotent():
         )
     )
     assert any("\u0900" <= ch <= "\u097f" for ch in names), "some names are in Devanagari"
+
+
+def test_seed_demo_refuses_without_debug_and_demo_codes_work(monkeypatch):
+    from django_otp.oath import totp
+
+    from accounts.mfa import DEMO_TOTP_KEY_HEX
+
+    with pytest.raises(CommandError, match="DEBUG"):
+        run("seed_demo", "--interceptions", "0")
+    run("seed_demo", "--interceptions", "0", "--i-know-this-is-not-production")
+    code = run("demo_code", "monitor").strip()
+    assert code == f"{totp(bytes.fromhex(DEMO_TOTP_KEY_HEX)):06d}"
+    User.objects.create(username="real")
+    with pytest.raises(CommandError, match="no demo authenticator"):
+        run("demo_code", "real")

@@ -5,17 +5,20 @@ created with a deterministic idempotency key (`demo-<station>-<n>`) by its stati
 second run creates nothing. The same `--seed` always produces the same records.
 """
 
+import argparse
 import logging
 import os
 import random
 import time
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from accounts.mfa import DEMO_TOTP_KEY_B32, demo_authenticator
 from accounts.models import Country, Station, User
 from accounts.roles import Role
 from accounts.services import role_grant, station_create
@@ -307,8 +310,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--interceptions", type=int, default=300, help="How many interceptions (300).")
         parser.add_argument("--seed", type=int, default=2026, help="Random seed (2026).")
+        parser.add_argument("--i-know-this-is-not-production", action="store_true", help=argparse.SUPPRESS)
 
     def handle(self, *args, **options):
+        if not settings.DEBUG and not options["i_know_this_is_not_production"]:
+            raise CommandError("seed_demo creates users with known passwords; it runs only with DEBUG on.")
         count = options["interceptions"]
         if count < 0:
             raise CommandError("--interceptions cannot be negative.")
@@ -327,7 +333,10 @@ class Command(BaseCommand):
         self.stdout.write(f"  users created:         {users_created} (of {len(users)})")
         self.stdout.write(f"  interceptions created: {created} ({existing} already there)")
         self.stdout.write("")
-        self.stdout.write(f"Demo logins (password: {password}):")
+        self.stdout.write(
+            f"Demo logins (password: {password}; two-step login code: manage.py demo_code USERNAME,"
+        )
+        self.stdout.write(f"or add the key {DEMO_TOTP_KEY_B32} to an authenticator app):")
         width = max(len(u) for u, _, _ in logins)
         self.stdout.write(f"  {'username'.ljust(width)}  {'role'.ljust(18)}  where")
         for username, role, where in logins:
@@ -391,6 +400,9 @@ class Command(BaseCommand):
             role_grant(actor=None, user=user, role=Role.MONITOR, station=stations[code])
             users[username] = user
             logins.append((username, str(Role.MONITOR), code))
+
+        for user in users.values():
+            demo_authenticator(user)
 
         admin = users["admin"]
         if not admin.is_staff or admin.is_superuser:

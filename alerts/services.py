@@ -1,0 +1,350 @@
+"""Every write for alerts: the rules that create notifications, e-mail delivery, reading and preferences.
+
+The rules (docs/alerts.md):
+1. high risk: a submitted interception with a red-flag total at or above its station's threshold, or
+   certainty 4–5 → the station's managers and legal officers;
+2. suspect phone: a suspect of a newly submitted interception has the phone number of a suspect on an
+   earlier submitted interception → the legal officers who may see both;
+3. export finished → the user who asked for it;
+4. security: repeated failed logins for one account, or repeated denied accesses by one user → admins.
+
+Each rule fires once per subject and recipient (`Notification`'s unique constraint); only a newly created
+notification queues an e-mail. Titles and bodies carry the kind of alert, record numbers and a link,
+never names, phones, places or narratives.
+"""
+
+import logging
+from collections.abc import Iterable
+from datetime import UTC, timedelta
+from functools import partial
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from audit.models import AccessEvent
+from audit.services import record_event
+from interception.models import IntercepteeRole, Interception, Status
+from interception.selectors import interception_scope
+
+from . import selectors
+from .models import EMAIL_BY_DEFAULT, Notification, NotificationPreference, Rule
+
+logger = logging.getLogger(__name__)
+User = get_user_model()
+
+HIGH_CERTAINTY = (4, 5)
+MIN_PHONE_DIGITS = 6  # shorter "phone numbers" (typos, "0", "+977") would match unrelated records
+MAX_NUMBERS_IN_BODY = 5
+SECURITY_WINDOW = timedelta(minutes=15)
+LOGIN_FAILURES = 5  # failed logins for one account name within the window
+DENIED_ACCESSES = 10  # denied accesses by one user within the window
+SUBJECT_PREFIX = "[Interception CMS]"
+
+
+# --- queueing -----------------------------------------------------------------------------------------
+
+
+def _queue(task, *args) -> None:
+    """Queue `task` (ids and short strings only) once the current transaction commits; a rolled-back
+    transaction queues nothing. A broker outage is logged, not raised: the record was saved all the same."""
+    transaction.on_commit(partial(task.delay, *args), robust=True)
+
+
+def queue_interception_alerts(interception: Interception) -> None:
+    """Called by interception.services when an interception becomes submitted."""
+    from .tasks import evaluate_interception
+
+    if selectors.station_has_alert_recipients(interception.station):
+        _queue(evaluate_interception, interception.pk)
+
+
+def queue_security_check(kind: str, key: str) -> None:
+    """Called on a failed login (kind "login", key = the account name tried) and on a denied access
+    (kind "denied", key = the user's id)."""
+    from .tasks import security_check
+
+    if key:
+        _queue(security_check, kind, str(key)[:150])
+
+
+# --- creating notifications ---------------------------------------------------------------------------
+
+
+def _notify(*, user, rule: str, subject_key: str, title: str, body: str, url: str) -> Notification | None:
+    """Create the notification unless this rule already fired for this subject and user. Returns it when
+    new (and queues its e-mail when the user wants one), None when it existed already."""
+    from .tasks import send_notification_email
+
+    with transaction.atomic():
+        notification, created = Notification.objects.get_or_create(
+            rule=rule,
+            subject_key=subject_key[:255],
+            recipient=user,
+            defaults={"title": title[:200], "body": body[:500], "url": url[:300]},
+        )
+        if not created:
+            return None
+        if user.email and selectors.wants_email(user, rule):
+            _queue(send_notification_email, notification.pk)
+    return notification
+
+
+def _notify_all(*, users: Iterable, **kwargs) -> list[Notification]:
+    created = [_notify(user=user, **kwargs) for user in users]
+    return [n for n in created if n is not None]
+
+
+def _numbers(numbers: list[str]) -> str:
+    shown = ", ".join(numbers[:MAX_NUMBERS_IN_BODY])
+    more = len(numbers) - MAX_NUMBERS_IN_BODY
+    return f"{shown} and {more} more" if more > 0 else shown
+
+
+def high_risk_reasons(interception: Interception) -> list[str]:
+    """Why rule 1 applies to this interception (empty when it does not)."""
+    reasons = []
+    if interception.red_flag_score >= interception.station.alert_score_threshold:
+        reasons.append("red-flag total at or above the station's alert threshold")
+    if interception.certainty in HIGH_CERTAINTY:
+        reasons.append("certainty 4 or 5")
+    return reasons
+
+
+def _high_risk(interception: Interception) -> list[Notification]:
+    reasons = high_risk_reasons(interception)
+    if not reasons:
+        return []
+    number = interception.number
+    return _notify_all(
+        users=selectors.high_risk_recipients(interception.station),
+        rule=Rule.HIGH_RISK,
+        subject_key=f"interception:{interception.pk}",
+        title=f"High-risk interception {number}",
+        body=f"High-risk interception {number} was submitted ({'; '.join(reasons)}).",
+        url=reverse("interception:detail", args=[interception.pk]),
+    )
+
+
+def _suspect_phone(interception: Interception) -> list[Notification]:
+    phones = {
+        phone
+        for phone in interception.interceptees.filter(role=IntercepteeRole.SUSPECT).values_list(
+            "person__phone", flat=True
+        )
+        if sum(ch.isdigit() for ch in phone or "") >= MIN_PHONE_DIGITS
+    }
+    if not phones:
+        return []
+    earlier = (
+        Interception.objects.filter(
+            status=Status.SUBMITTED,
+            submitted_at__lt=interception.submitted_at,
+            interceptees__role=IntercepteeRole.SUSPECT,
+            interceptees__person__phone__in=phones,
+        )
+        .exclude(pk=interception.pk)
+        .values("pk")
+    )
+    if not earlier.exists():
+        return []
+    number = interception.number
+    created = []
+    for officer in selectors.legal_officers_covering(interception.station):
+        seen = list(
+            interception_scope(officer)
+            .filter(pk__in=earlier)
+            .order_by("submitted_at", "pk")
+            .values_list("number", flat=True)
+        )
+        if not seen:
+            continue  # the officer cannot see any of the earlier interceptions
+        notification = _notify(
+            user=officer,
+            rule=Rule.SUSPECT_PHONE,
+            subject_key=f"interception:{interception.pk}",
+            title=f"Suspect phone number seen before: {number}",
+            body=f"A suspect on interception {number} has the same phone number as a suspect on "
+            f"{_numbers(seen)}.",
+            url=reverse("interception:detail", args=[interception.pk]),
+        )
+        if notification is not None:
+            created.append(notification)
+    return created
+
+
+def interception_evaluate(*, interception_id: int) -> list[Notification]:
+    """Rules 1 and 2 for one submitted interception, read afresh. Safe to run twice."""
+    interception = (
+        Interception.objects.select_related("station")
+        .filter(pk=interception_id, status=Status.SUBMITTED)
+        .first()
+    )
+    if interception is None:
+        return []
+    with transaction.atomic():
+        return _high_risk(interception) + _suspect_phone(interception)
+
+
+def notify_export_finished(
+    *, job_id: int, user, ok: bool, number: str | None = None, url: str
+) -> Notification | None:
+    """Rule 3, called by the export task when a job is done or has failed: tells the user who asked.
+    `url` is a path in this site (the job's page or its download); `number` the job's reference, if any.
+    Returns the new notification, or None when it was sent already (or the user is deactivated)."""
+    if not url.startswith("/") or url.startswith("//"):
+        raise ValueError("url must be a path in this site, e.g. /exports/42/")
+    if user is None or not user.is_active:
+        return None
+    label = (number or f"#{int(job_id)}")[:64]
+    outcome = "ready" if ok else "failed"
+    return _notify(
+        user=user,
+        rule=Rule.EXPORT_FINISHED,
+        subject_key=f"export:{int(job_id)}",  # one notification per job, whichever way it ended
+        title=f"Export {label} {outcome}",
+        body=f"Your export {label} is ready to download."
+        if ok
+        else f"Your export {label} failed. Start it again, or ask an administrator if it fails again.",
+        url=url,
+    )
+
+
+def _admin_url(name: str, *args) -> str:
+    try:
+        return reverse(f"admin:{name}", args=args)
+    except NoReverseMatch:
+        return reverse("admin:index")
+
+
+def security_check(*, kind: str, key: str) -> list[Notification]:
+    """Rule 4: count the recent failed logins for one account name (kind "login", key = the name tried)
+    or denied accesses by one user (kind "denied", key = the user's id) in the access log, and alert
+    the admins once per subject and hour. Safe to run twice."""
+    now = timezone.now()
+    since = now - SECURITY_WINDOW
+    hour = now.astimezone(UTC).strftime("%Y%m%d%H")  # once per subject per hour (UTC)
+    if kind == "login":
+        username = str(key)[:150]
+        count = AccessEvent.objects.filter(
+            action="login.failed", details__username=username, at__gte=since
+        ).count()
+        if count < LOGIN_FAILURES:
+            return []
+        account = User.objects.filter(username=username).only("pk").first()
+        if account is not None:
+            what = f"account #{account.pk}"
+            url = _admin_url("accounts_user_change", account.pk)
+        else:
+            what = "an account name that does not exist"
+            url = _admin_url("axes_accessattempt_changelist")
+        return _notify_all(
+            users=selectors.admin_recipients(),
+            rule=Rule.SECURITY,
+            subject_key=f"login:{username}:{hour}",
+            title="Repeated failed logins",
+            body=f"{count} failed logins for {what} within {SECURITY_WINDOW.seconds // 60} minutes.",
+            url=url,
+        )
+    if kind == "denied":
+        try:
+            user_id = int(key)
+        except (TypeError, ValueError):
+            return []
+        count = AccessEvent.objects.filter(action="access.denied", actor_id=user_id, at__gte=since).count()
+        if count < DENIED_ACCESSES:
+            return []
+        return _notify_all(
+            users=selectors.admin_recipients(),
+            rule=Rule.SECURITY,
+            subject_key=f"denied:{user_id}:{hour}",
+            title="Repeated denied accesses",
+            body=f"{count} denied accesses by account #{user_id} within "
+            f"{SECURITY_WINDOW.seconds // 60} minutes.",
+            url=_admin_url("accounts_user_change", user_id),
+        )
+    raise ValueError(f"Unknown security check {kind!r}.")
+
+
+# --- e-mail -------------------------------------------------------------------------------------------
+
+
+def absolute_url(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def email_content(notification: Notification) -> tuple[str, str]:
+    """Subject and plain-text body: the kind of alert, record numbers and a link; nothing personal."""
+    subject = f"{SUBJECT_PREFIX} {notification.title}"
+    body = (
+        f"{notification.title}\n\n"
+        f"{notification.body}\n\n"
+        f"Open: {absolute_url(notification.url)}\n\n"
+        "--\n"
+        "You receive this e-mail because of your notification settings:\n"
+        f"{absolute_url(reverse('alerts:preferences'))}\n"
+    )
+    return subject, body
+
+
+def notification_send_email(*, notification_id: int) -> bool:
+    """E-mail one notification, at most once: the row is locked, a sent one (`emailed_at`) is skipped, so a
+    redelivered task sends nothing twice. An SMTP error propagates (the task retries) and leaves
+    `emailed_at` empty. Returns whether an e-mail was sent."""
+    with transaction.atomic():
+        notification = (
+            Notification.objects.select_for_update(of=("self",))
+            .select_related("recipient")
+            .filter(pk=notification_id)
+            .first()
+        )
+        if notification is None or notification.emailed_at is not None:
+            return False
+        user = notification.recipient
+        if not (user.is_active and user.email and selectors.wants_email(user, notification.rule)):
+            return False
+        subject, body = email_content(notification)
+        send_mail(subject, body, None, [user.email], fail_silently=False)
+        notification.emailed_at = timezone.now()
+        notification.save(update_fields=["emailed_at"])
+    return True
+
+
+# --- reading and preferences --------------------------------------------------------------------------
+
+
+def notification_mark_read(*, actor, notification_id) -> Notification:
+    """Mark one of the actor's own notifications read (someone else's: 404). Reading is not audited."""
+    notification = selectors.notification_get(user=actor, pk=notification_id)
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    return notification
+
+
+def notification_mark_all_read(*, actor) -> int:
+    return selectors.notification_list(user=actor, unread=True).update(read_at=timezone.now())
+
+
+def preferences_set(*, actor, email: dict[str, bool]) -> dict[str, bool]:
+    """Save the actor's choice per rule (True: in-app and e-mail; False: in-app only), audited."""
+    unknown = sorted(set(email) - set(EMAIL_BY_DEFAULT))
+    if unknown:
+        raise ValidationError({"email": f"Unknown rule(s): {', '.join(unknown)}."})
+    with transaction.atomic():
+        before = selectors.email_preferences(actor)
+        for rule, wanted in email.items():
+            NotificationPreference.objects.update_or_create(
+                user=actor, rule=rule, defaults={"email": bool(wanted)}
+            )
+        after = selectors.email_preferences(actor)
+        record_event(
+            actor=actor,
+            action="alerts.preferences",
+            details={"email": after, "changed": sorted(r for r in after if after[r] != before[r])},
+        )
+    return after
