@@ -90,3 +90,15 @@ def login(client, user):
     session[DEVICE_ID_SESSION_KEY] = totp_device(user).persistent_id
     session.save()
     return client
+
+
+def wait_for(predicate, timeout=15.0, step=0.1) -> bool:
+    """Poll `predicate` until true (True) or until `timeout` seconds pass (False): for a worker's work."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(step)
+    return False

@@ -3,7 +3,6 @@ by a real Celery worker on the real Redis broker."""
 
 import base64
 import json
-import time
 from contextlib import contextmanager
 from smtplib import SMTPException
 
@@ -23,7 +22,7 @@ from config.celery import app
 from interception import services as interception_services
 from interception.models import Interception
 
-from .factories import StationFactory, UserFactory, login, make_interception, member, person
+from .factories import StationFactory, UserFactory, login, make_interception, member, person, wait_for
 
 pytestmark = pytest.mark.django_db
 
@@ -622,15 +621,6 @@ def worker():
     broker().flushdb()
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as w:
         yield w
-
-
-def wait_for(predicate, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 @pytest.mark.worker

@@ -1,6 +1,5 @@
 """Tasks run through a real Celery worker on the real Redis broker."""
 
-import time
 from datetime import timedelta
 
 import pytest
@@ -12,7 +11,7 @@ from django.db import transaction
 from config.celery import app
 from interception.models import DailyTally, Interception
 
-from .factories import make_interception, person
+from .factories import make_interception, person, wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -22,15 +21,6 @@ def worker():
     redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as w:
         yield w
-
-
-def wait_for(predicate, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def test_submitting_recomputes_the_daily_tally_in_a_worker(worker, monitor, bhw):
