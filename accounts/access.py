@@ -37,7 +37,7 @@ from django.db.models.lookups import Lookup
 from django.db.models.sql.where import AND, WhereNode
 
 from .models import Membership, Station
-from .roles import Action, roles_granting
+from .roles import PERMISSIONS, Action, roles_granting
 
 
 @dataclass(frozen=True)
@@ -481,7 +481,21 @@ def can_at_station(user, station, record_type: str, action: str) -> bool:
     return stations_for(user, record_type, action).filter(pk=station.pk).exists()
 
 
-def roles_of(user) -> set[str]:
-    if not getattr(user, "is_authenticated", False):
-        return set()
-    return set(Membership.objects.filter(user_id=user.pk).values_list("role", flat=True))
+def station_rights(user, station) -> frozenset[tuple[str, str]]:
+    """Every (record type, action) the user's memberships grant at one station, in one query, for a page
+    that asks several `can_at_station` questions about the same station:
+    `("interception", "share") in station_rights(user, station)`."""
+    if not _active(user):
+        return frozenset()
+    roles = set(
+        Membership.objects.filter(
+            Q(station_id=station.pk) | Q(country_id=station.country_id), user_id=user.pk
+        ).values_list("role", flat=True)
+    )
+    return frozenset(
+        (record_type, str(action))
+        for record_type, table in PERMISSIONS.items()
+        for role, actions in table.items()
+        if str(role) in roles
+        for action in actions
+    )

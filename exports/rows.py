@@ -32,23 +32,6 @@ def age_band(age: int | None) -> str:
     return "50+"
 
 
-def _filtered(qs: QuerySet, f: InterceptionFilters, prefix: str = "") -> QuerySet:
-    p = prefix
-    if f.station:
-        qs = qs.filter(**{f"{p}station__code": f.station.upper()})
-    if f.date_from:
-        qs = qs.filter(**{f"{p}occurred_on__gte": f.date_from})
-    if f.date_to:
-        qs = qs.filter(**{f"{p}occurred_on__lte": f.date_to})
-    if f.status:
-        qs = qs.filter(**{f"{p}status": f.status})
-    if f.min_score is not None:
-        qs = qs.filter(**{f"{p}red_flag_score__gte": f.min_score})
-    if f.number:
-        qs = qs.filter(**{f"{p}number__icontains": f.number.strip()})
-    return qs
-
-
 # --- interceptions -----------------------------------------------------------------------------
 
 
@@ -57,7 +40,7 @@ def interception_rows_queryset(user, f: InterceptionFilters) -> QuerySet[Interce
     filters; each row marked with whether its sensitive fields may be shown."""
     qs = scope(Interception.objects.all(), user, "interception", Action.EXPORT)
     qs = annotate_allowed(qs, user, "interception", Action.VIEW_SENSITIVE, "can_see_sensitive", grants=GRANTS)
-    qs = _filtered(qs, f).select_related("station")
+    qs = f.apply(qs).select_related("station")
     return (
         qs.annotate(**interceptee_counts())
         .prefetch_related(Prefetch("red_flags", queryset=RedFlag.objects.only("id", "code").order_by("code")))
@@ -153,7 +136,7 @@ def person_rows_queryset(user, f: InterceptionFilters) -> QuerySet[Interceptee]:
         grants=GRANTS,
         object_field="interception",
     )
-    qs = _filtered(qs, f, prefix="interception__")
+    qs = f.apply(qs, prefix="interception__")
     return qs.select_related("person", "interception__station").order_by("-interception__occurred_at", "id")
 
 

@@ -158,22 +158,8 @@ class ShareSerializer(serializers.Serializer):
     level = serializers.ChoiceField(choices=["view", "view_sensitive", "none"])
 
     def validate(self, data):
-        from django.contrib.auth.models import Group
-
-        from accounts.models import User
-
-        if bool(data.get("user")) == bool(data.get("group")):
-            raise serializers.ValidationError("Give either `user` or `group`.")
-        if data.get("user"):
-            target = User.objects.filter(username=data["user"]).first()
-            if target is None:
-                raise serializers.ValidationError({"user": "No such user."})
-            data["target"] = {"user": target}
-        else:
-            target = Group.objects.filter(name=data["group"]).first()
-            if target is None:
-                raise serializers.ValidationError({"group": "No such group."})
-            data["target"] = {"group": target}
+        # A Django ValidationError here becomes a field error of the serializer (DRF converts it).
+        data["target"] = services.share_target(user=data.get("user"), group=data.get("group"))
         return data
 
 
@@ -196,12 +182,9 @@ class InterceptionSharesView(APIView):
         serializer = ShareSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         v = serializer.validated_data
-        if v["level"] == "none":
-            services.interception_unshare(actor=request.user, interception=interception, **v["target"])
-        else:
-            services.interception_share(
-                actor=request.user, interception=interception, level=v["level"], **v["target"]
-            )
+        services.interception_share(
+            actor=request.user, interception=interception, level=v["level"], **v["target"]
+        )
         return Response(selectors.shares_of(interception))
 
 

@@ -180,22 +180,13 @@ class ShareForm(forms.Form):
     )
 
     def clean(self):
-        from django.contrib.auth.models import Group
-
-        from accounts.models import User
+        from .services import share_target
 
         data = super().clean()
         name, kind = data.get("name", "").strip(), data.get("kind")
-        if not name:
-            return data
-        if kind == "user":
-            user = User.objects.filter(username=name).first()
-            if user is None:
-                raise ValidationError({"name": f"No user named {name!r}."})
-            data["target"] = {"user": user}
-        else:
-            group = Group.objects.filter(name=name).first()
-            if group is None:
-                raise ValidationError({"name": f"No group named {name!r}."})
-            data["target"] = {"group": group}
+        if name and kind:
+            try:
+                data["target"] = share_target(**{kind: name})
+            except ValidationError as exc:
+                raise ValidationError({"name": exc.messages}) from None
         return data

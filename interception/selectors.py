@@ -35,6 +35,24 @@ class InterceptionFilters:
     def as_details(self) -> dict:
         return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in self.__dict__.items() if v}
 
+    def apply(self, qs: QuerySet, prefix: str = "") -> QuerySet:
+        """Narrow `qs` by these filters; `prefix` is the path to the interception ("interception__" for
+        rows of people on interceptions). The list page, the API and exports all filter here."""
+        p = prefix
+        if self.station:
+            qs = qs.filter(**{f"{p}station__code": self.station.upper()})
+        if self.date_from:
+            qs = qs.filter(**{f"{p}occurred_on__gte": self.date_from})
+        if self.date_to:
+            qs = qs.filter(**{f"{p}occurred_on__lte": self.date_to})
+        if self.status:
+            qs = qs.filter(**{f"{p}status": self.status})
+        if self.min_score is not None:
+            qs = qs.filter(**{f"{p}red_flag_score__gte": self.min_score})
+        if self.number:
+            qs = qs.filter(**{f"{p}number__icontains": self.number.strip()})
+        return qs
+
 
 def red_flags_for_station(station: Station) -> QuerySet[RedFlag]:
     return RedFlag.objects.filter(Q(country__isnull=True) | Q(country_id=station.country_id), active=True)
@@ -78,19 +96,7 @@ def interception_list(*, user, filters: InterceptionFilters | None = None) -> Qu
     """The interceptions `user` may see, filtered, with what a list row shows in a fixed number of
     queries (no per-row queries, whatever the page size)."""
     f = filters or InterceptionFilters()
-    qs = with_access_flags(interception_scope(user), user).select_related("station")
-    if f.station:
-        qs = qs.filter(station__code=f.station.upper())
-    if f.date_from:
-        qs = qs.filter(occurred_on__gte=f.date_from)
-    if f.date_to:
-        qs = qs.filter(occurred_on__lte=f.date_to)
-    if f.status:
-        qs = qs.filter(status=f.status)
-    if f.min_score is not None:
-        qs = qs.filter(red_flag_score__gte=f.min_score)
-    if f.number:
-        qs = qs.filter(number__icontains=f.number.strip())
+    qs = f.apply(with_access_flags(interception_scope(user), user).select_related("station"))
     return qs.annotate(**interceptee_counts()).order_by("-occurred_at", "-id")
 
 

@@ -405,63 +405,63 @@ SHARE_LEVELS = {
 }
 
 
-def _share_target(*, user=None, group=None):
-    if (user is None) == (group is None):
-        raise ValidationError({"user": "Share with one user or one group."})
-    if user is not None and not user.is_active:
-        raise ValidationError({"user": "This user is deactivated."})
-    return user if user is not None else group
+def share_target(*, user: str | None = None, group: str | None = None) -> dict:
+    """Find who a record is to be shared with, by username or group name: {"user": User} or
+    {"group": Group}. Unknown names are a ValidationError on that field."""
+    from django.contrib.auth.models import Group
+
+    from accounts.models import User
+
+    if bool(user) == bool(group):
+        raise ValidationError("Give either a user or a group.")
+    if user:
+        found = User.objects.filter(username=user).first()
+        if found is None:
+            raise ValidationError({"user": f"No user named {user!r}."})
+        return {"user": found}
+    found = Group.objects.filter(name=group).first()
+    if found is None:
+        raise ValidationError({"group": f"No group named {group!r}."})
+    return {"group": found}
 
 
 def interception_share(*, actor, interception: Interception, level: str, user=None, group=None) -> None:
-    """Share one interception with a user or group outside its station (or change their level).
-    Takes effect at once: every selector reads the grants in the same SQL query."""
+    """Share one interception with a user or group outside its station, change their level, or (level
+    "none") take the share back. Takes effect at once: every selector reads the grants in its SQL."""
     from guardian.shortcuts import assign_perm, remove_perm
 
     if not can_at_station(actor, interception.station, "interception", Action.SHARE):
         raise PermissionDenied("You cannot share interceptions at this station.")
-    if level not in SHARE_LEVELS:
-        raise ValidationError({"level": f"Choose one of: {', '.join(SHARE_LEVELS)}."})
-    target = _share_target(user=user, group=group)
+    if level != "none" and level not in SHARE_LEVELS:
+        raise ValidationError({"level": f"Choose one of: {', '.join(SHARE_LEVELS)}, none."})
+    if (user is None) == (group is None):
+        raise ValidationError({"user": "Share with one user or one group."})
+    if level != "none" and user is not None and not user.is_active:
+        raise ValidationError({"user": "This user is deactivated."})
+    target = user if user is not None else group
     with transaction.atomic():
         for action in ("view", "view_sensitive"):
             remove_perm(f"interception.{action}_interception", target, interception)
-        for action in SHARE_LEVELS[level]:
+        for action in SHARE_LEVELS.get(level, []):
             assign_perm(f"interception.{action}_interception", target, interception)
+        details = {
+            "number": interception.number,
+            "user": user.username if user else None,
+            "group": group.name if group else None,
+        }
+        if level != "none":
+            details["level"] = level
         record_event(
             actor=actor,
-            action="interception.share",
+            action="interception.unshare" if level == "none" else "interception.share",
             obj=interception,
             station=interception.station,
-            details={
-                "number": interception.number,
-                "user": user.username if user else None,
-                "group": group.name if group else None,
-                "level": level,
-            },
+            details=details,
         )
 
 
 def interception_unshare(*, actor, interception: Interception, user=None, group=None) -> None:
-    from guardian.shortcuts import remove_perm
-
-    if not can_at_station(actor, interception.station, "interception", Action.SHARE):
-        raise PermissionDenied("You cannot share interceptions at this station.")
-    target = _share_target(user=user, group=group) if user is None or user.is_active else user
-    with transaction.atomic():
-        for action in ("view", "view_sensitive"):
-            remove_perm(f"interception.{action}_interception", target, interception)
-        record_event(
-            actor=actor,
-            action="interception.unshare",
-            obj=interception,
-            station=interception.station,
-            details={
-                "number": interception.number,
-                "user": user.username if user else None,
-                "group": group.name if group else None,
-            },
-        )
+    interception_share(actor=actor, interception=interception, level="none", user=user, group=group)
 
 
 def attachment_delete(*, actor, attachment: Attachment) -> None:

@@ -6,7 +6,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.access import can_at_station, stations_for
+from accounts.access import can_at_station, station_rights, stations_for
 from accounts.models import Station
 from accounts.roles import Action
 from audit.selectors import record_events
@@ -69,7 +69,8 @@ def interception_detail(request, pk):
     )
     user = request.user
     sensitive = interception.can_see_sensitive
-    can_share = can_at_station(user, interception.station, "interception", Action.SHARE)
+    rights = station_rights(user, interception.station)
+    can_share = ("interception", Action.SHARE) in rights
     victims, suspects = presenters.split_by_role(presenters.interceptee_rows(interception))
     return render(
         request,
@@ -80,11 +81,9 @@ def interception_detail(request, pk):
             "narrative": presenters.narrative(interception),
             "victims": victims,
             "suspects": suspects,
-            "can_change": sensitive
-            and can_at_station(user, interception.station, "interception", Action.CHANGE),
-            "can_attach": sensitive and can_at_station(user, interception.station, "attachment", Action.ADD),
-            "can_delete_attachments": sensitive
-            and can_at_station(user, interception.station, "attachment", Action.DELETE),
+            "can_change": sensitive and ("interception", Action.CHANGE) in rights,
+            "can_attach": sensitive and ("attachment", Action.ADD) in rights,
+            "can_delete_attachments": sensitive and ("attachment", Action.DELETE) in rights,
             "attachment_form": AttachmentForm(),
             "history": selectors.history_of(interception),
             "can_share": can_share,
@@ -279,14 +278,13 @@ def interception_share(request, pk):
         return redirect("interception:detail", pk=interception.pk)
     target = form.cleaned_data["target"]
     try:
-        if form.cleaned_data["level"] == "none":
-            services.interception_unshare(actor=request.user, interception=interception, **target)
-            messages.success(request, f"{form.cleaned_data['name']} no longer has access through sharing.")
-        else:
-            services.interception_share(
-                actor=request.user, interception=interception, level=form.cleaned_data["level"], **target
-            )
-            messages.success(request, f"Shared with {form.cleaned_data['name']}.")
+        level = form.cleaned_data["level"]
+        services.interception_share(actor=request.user, interception=interception, level=level, **target)
+        name = form.cleaned_data["name"]
+        messages.success(
+            request,
+            f"{name} no longer has access through sharing." if level == "none" else f"Shared with {name}.",
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect("interception:detail", pk=interception.pk)
