@@ -30,23 +30,52 @@ def _plain_json(details: dict | None) -> dict:
     return json.loads(json.dumps(details or {}, cls=DjangoJSONEncoder, allow_nan=False))
 
 
+def _id_value(value):
+    """Record ids as ints where they are ints (so jsonb containment finds them), else as strings."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return str(value)
+
+
 def record_event(
-    *, actor, action: str, obj: models.Model | None = None, station=None, details: dict | None = None
+    *,
+    actor,
+    action: str,
+    obj: models.Model | None = None,
+    station=None,
+    details: dict | None = None,
+    object_type: str | None = None,
+    object_id=None,
+    object_ids=None,
+    stations=None,
 ) -> AccessEvent:
     """Append one event to the access log, in the caller's transaction.
+
+    One record: `obj` (its model name and pk become `object_type`/`object_id`) and its `station`.
+    Many records in one response (a list page, an export): `object_type` plus `object_ids`, stored as
+    `details["ids"]` (sorted ints or strings), and `stations`, stored as `details["stations"]` (station
+    codes), so the auditor's per-record filter, the record's panel and a station auditor all find the
+    event without one chained write per row. A record that is not fetched (a denied attempt) is named
+    by `object_type` and `object_id` directly.
 
     Appends are serialised by a transaction-level advisory lock, held until the caller's transaction
     ends: the event reads the newest event's hash and links to it, so two transactions cannot both
     link to the same predecessor. Keep work after recording an event short in long transactions.
     """
     meta = current_request_meta()
+    details = dict(details or {})
+    if object_ids is not None:
+        details["ids"] = sorted({_id_value(i) for i in object_ids}, key=lambda v: (isinstance(v, str), v))
+    if stations is not None:
+        details["stations"] = sorted({getattr(s, "code", s) for s in stations if s})
     is_user = actor is not None and getattr(actor, "is_authenticated", False)
     event = AccessEvent(
         actor=actor if is_user else None,
         actor_username=actor.get_username() if is_user else "",
         action=action,
-        object_type=obj._meta.model_name if obj is not None else "",
-        object_id=str(obj.pk) if obj is not None else "",
+        object_type=obj._meta.model_name if obj is not None else (object_type or ""),
+        object_id=str(obj.pk) if obj is not None else str(object_id or "")[:64],
         station=station,
         ip=_clean_ip(meta.get("ip")),
         user_agent=(meta.get("user_agent") or "")[:300],

@@ -10,7 +10,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from .errors import StaleVersionError
+from core.errors import StaleVersionError
 
 
 def _fields(detail) -> dict:

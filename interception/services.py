@@ -16,7 +16,7 @@ from accounts.access import can_at_station
 from accounts.models import Station
 from accounts.roles import Action
 from audit.services import record_event
-from config.errors import StaleVersionError
+from core.errors import StaleVersionError
 from people.models import Gender, Person
 
 from .models import (

@@ -11,7 +11,7 @@ from accounts.models import Station
 from accounts.roles import Action
 from audit.selectors import record_events
 from audit.services import record_event
-from config.errors import StaleVersionError
+from core.errors import StaleVersionError
 
 from . import presenters, selectors, services
 from .forms import (

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from audit.models import AccessEvent
-from config.errors import StaleVersionError
+from core.errors import StaleVersionError
 from interception.models import Interception, RedFlag
 from interception.services import InterceptionData, interception_create, interception_update
 from people.models import Person

@@ -445,7 +445,7 @@ class Command(BaseCommand):
         created = existing = 0
         now = timezone.now()
         # Celery tasks queued on commit (the daily tally) run inline, so no broker or worker is needed.
-        from config.celery import app as celery_app
+        from celery import current_app as celery_app
 
         eager_before = celery_app.conf.task_always_eager
         celery_app.conf.task_always_eager = True
