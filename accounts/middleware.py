@@ -10,11 +10,16 @@ from django.utils.http import urlencode
 
 from audit.services import record_event
 
+from . import mfa
 from .policies import mfa_required
 
 SESSION_STARTED = "auth_started_at"
 SESSION_LAST_SEEN = "last_seen_at"
-MFA_EXEMPT_PREFIXES = ("/accounts/mfa/", "/accounts/logout/", "/static/", "/healthz")
+# What a session that has passed only the password step may reach: entering a code (or enrolling, for a
+# user without an authenticator; accounts.mfa.enrol_mode decides), logging out, static files and the
+# health check. Nothing else, not even the "Two-step login" page that replaces an authenticator.
+MFA_PENDING_PATHS = ("mfa-verify", "mfa-enrol", "logout")
+MFA_PENDING_PREFIXES = ("/static/", "/healthz")
 
 
 def _is_api(request) -> bool:
@@ -75,17 +80,19 @@ class MFARequiredMiddleware:
         if (
             user is not None
             and user.is_authenticated
-            and not request.path.startswith(MFA_EXEMPT_PREFIXES)
             and not user.is_verified()
-            and mfa_required(user)
+            and not self._allowed_before_code(request.path)
+            and mfa.needs_code(user, mfa_required(user))
         ):
             if _is_api(request):
                 return JsonResponse(
                     {"error": {"status": 403, "code": "mfa_required", "message": "Complete MFA first."}},
                     status=403,
                 )
-            from django_otp import devices_for_user
-
-            target = "mfa-verify" if any(devices_for_user(user, confirmed=True)) else "mfa-enrol"
+            target = "mfa-verify" if mfa.has_confirmed_device(user) else "mfa-enrol"
             return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)
+
+    @staticmethod
+    def _allowed_before_code(path: str) -> bool:
+        return path.startswith(MFA_PENDING_PREFIXES) or path in {reverse(n) for n in MFA_PENDING_PATHS}

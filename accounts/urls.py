@@ -8,4 +8,5 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("mfa/enrol/", views.mfa_enrol, name="mfa-enrol"),
     path("mfa/verify/", views.mfa_verify, name="mfa-verify"),
+    path("mfa/", views.mfa_manage, name="mfa-manage"),
 ]
