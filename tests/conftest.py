@@ -1,6 +1,5 @@
 import pytest
 from django.utils.functional import empty
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts.roles import Role
@@ -72,8 +71,10 @@ def api():
     def client_for(user=None):
         client = APIClient()
         if user is not None:
-            token, _ = Token.objects.get_or_create(user=user)
-            client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+            from knox.models import AuthToken
+
+            _, key = AuthToken.objects.create(user=user)  # a knox token, as `manage.py issue_token` makes
+            client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
         return client
 
     return client_for

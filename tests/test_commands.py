@@ -1,6 +1,6 @@
 import pytest
 from django.core.management import CommandError, call_command
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from accounts.models import Membership, Station, User
 from interception.models import Interception
@@ -37,8 +37,9 @@ def test_create_station_grant_role_and_issue_token(monkeypatch):
     assert not User.objects.get(username="ravi").has_usable_password()
 
     key = run("issue_token", "sita").strip()
-    assert Token.objects.get(user=user).key == key
-    assert run("issue_token", "sita").strip() == key
+    token = AuthToken.objects.get(user=user)
+    assert key not in token.digest and token.token_key == key[:15]  # only a digest of it is kept
+    assert run("issue_token", "sita").strip() != key  # a new token each time; the old one is not shown
 
 
 def test_commands_refuse_bad_input():
