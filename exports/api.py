@@ -5,6 +5,8 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.permissions import Authenticated
+
 from . import selectors, services
 from .serializers import ExportJobSerializer, ExportRequestSerializer
 from .views import serve_export
@@ -12,6 +14,9 @@ from .views import serve_export
 
 class ExportListCreate(APIView):
     """The caller's own exports (GET) and a new export request (POST answers 202 with the job)."""
+
+    policy = Authenticated  # own jobs only; the service checks the export right for what is asked
+    required_actions = {"GET": "view", "POST": "add"}
 
     @extend_schema(responses=ExportJobSerializer(many=True))
     def get(self, request):
@@ -38,6 +43,9 @@ class ExportListCreate(APIView):
 
 
 class ExportDetail(APIView):
+    policy = Authenticated  # the selector finds the caller's own job only
+    required_actions = {"GET": "view"}
+
     @extend_schema(responses=ExportJobSerializer)
     def get(self, request, pk):
         job = selectors.job_get(user=request.user, pk=pk)
@@ -45,6 +53,9 @@ class ExportDetail(APIView):
 
 
 class ExportDownload(APIView):
+    policy = Authenticated  # the selector finds the caller's own job only
+    required_actions = {"GET": "view"}
+
     @extend_schema(responses={(200, "application/octet-stream"): bytes})
     def get(self, request, pk):
         return serve_export(request, selectors.job_get(user=request.user, pk=pk))

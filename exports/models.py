@@ -36,6 +36,11 @@ class ExportJob(models.Model):
     format = models.CharField(max_length=5, choices=ExportFormat.choices)
     deidentified = models.BooleanField(default=False)
     filters = models.JSONField(default=dict, blank=True)
+    # The rights the file was written with, re-checked at every download (docs/exports.md): the codes of
+    # the stations it covers (where the user could export, narrowed by the station filter) and of those
+    # where it shows names and contacts (the user held view_sensitive there).
+    stations = models.JSONField(default=list, blank=True)
+    sensitive_stations = models.JSONField(default=list, blank=True)
     status = models.CharField(max_length=10, choices=ExportStatus.choices, default=ExportStatus.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0, validators=[MaxValueValidator(100)])
     total_rows = models.PositiveIntegerField(null=True, blank=True)

@@ -203,7 +203,13 @@ def rows(
     queryset_of, header_of, row_of, _ = KINDS[kind]
     qs = queryset_of(user, f)
     total = qs.count()
-    iterator = (
-        row_of(obj, deidentified=deidentified, sensitive=sensitive) for obj in qs.iterator(chunk_size)
-    )
-    return header_of(deidentified=deidentified, sensitive=sensitive), total, iterator
+
+    def iterator():
+        objects = qs.iterator(chunk_size)
+        try:
+            for obj in objects:
+                yield row_of(obj, deidentified=deidentified, sensitive=sensitive)
+        finally:
+            objects.close()  # a failed row closes the server-side cursor at once
+
+    return header_of(deidentified=deidentified, sensitive=sensitive), total, iterator()

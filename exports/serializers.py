@@ -1,13 +1,15 @@
 from django.urls import reverse
 from rest_framework import serializers
 
+from core.fields import StrictBooleanField
+
 from .models import ExportFormat, ExportJob, ExportKind, ExportStatus
 
 
 class ExportRequestSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=ExportKind.choices)
     format = serializers.ChoiceField(choices=ExportFormat.choices)
-    deidentified = serializers.BooleanField(default=False)
+    deidentified = StrictBooleanField(default=False)
     filters = serializers.DictField(child=serializers.CharField(allow_blank=True), default=dict)
 
 

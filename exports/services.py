@@ -1,10 +1,14 @@
 """Every write of exports: request, run (in a Celery worker), download, purge."""
 
+import contextlib
 import csv
 import logging
 import os
+import re
 import time
+import traceback
 from datetime import timedelta
+from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,15 +19,27 @@ from django.utils import timezone
 from accounts.access import stations_for
 from accounts.roles import Action
 from audit.services import record_event
+from core import outbox
 from interception.forms import InterceptionFilterForm
 from interception.models import private_storage
 
-from . import rows
+from . import rows, selectors
+from .cells import cell_text, csv_value
 from .models import ExportFormat, ExportJob, ExportKind, ExportStatus
 
 log = logging.getLogger(__name__)
 
-RECORD_TYPE = {ExportKind.INTERCEPTIONS: "interception", ExportKind.PERSONS: "person"}
+RECORD_TYPE = selectors.RECORD_TYPE
+EXPORTS_DIR = "exports"
+FILE_MODE, DIR_MODE = 0o600, 0o700  # files with personal data: the owner (the app's user) only
+# A leftover (a .part file, or a file no finished job points to) is purged once it is older than the
+# longest a run may take (the task's hard time limit) plus a margin, so a running export keeps its file.
+LEFTOVER_AGE = timedelta(hours=2)
+
+
+class ExportFailed(Exception):
+    """Raised by a failed run in place of the original error, whose message may quote a cell value (a
+    name): the worker's log shows the job id and the error's class only."""
 
 
 def parse_filters(raw: dict):
@@ -60,32 +76,59 @@ def export_request(*, actor, kind: str, fmt: str, deidentified: bool, filters: d
             actor=actor,
             action="export.request",
             obj=job,
+            stations=selectors.export_stations(actor, kind, job.filters.get("station")),
             details={"kind": kind, "format": fmt, "deidentified": job.deidentified, "filters": job.filters},
         )
-        transaction.on_commit(lambda: run_export.delay(job.pk))
+        outbox.enqueue(run_export, job.pk)  # sent after the commit, or by the relay if the broker is down
     return job
 
 
-def _includes_sensitive(job: ExportJob) -> bool:
-    """Sensitive columns appear only for users who may see sensitive fields where they export."""
-    if job.deidentified:
-        return False
-    record_type = RECORD_TYPE[job.kind]
-    exportable = stations_for(job.user, record_type, Action.EXPORT).values("pk")
-    return stations_for(job.user, "interception", Action.VIEW_SENSITIVE).filter(pk__in=exportable).exists()
+def _sensitive_stations(job: ExportJob, stations: list[str]) -> list[str]:
+    """Sensitive columns appear only for users who may see sensitive fields where they export: the codes
+    of those stations (none for a de-identified file)."""
+    return [] if job.deidentified else selectors.sensitive_stations(job.user, stations)
+
+
+def _private_dir(relative: str) -> Path:
+    """The folder `relative` (inside private storage), created owner-only (0700) at every level below the
+    storage root, whatever the process umask."""
+    root = Path(private_storage.path(""))
+    if not root.is_dir():
+        root.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+        os.chmod(root, DIR_MODE)
+    path = root
+    for part in (root / relative).relative_to(root).parts:
+        path = path / part
+        path.mkdir(mode=DIR_MODE, exist_ok=True)
+        os.chmod(path, DIR_MODE)
+    return path
+
+
+def _private_file(path: str, mode: str = "wb", **kwargs):
+    """A new file open for writing, created owner-only (0600) whatever the umask."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)  # never through a link
+    fd = os.open(path, flags, FILE_MODE)
+    try:
+        os.fchmod(fd, FILE_MODE)
+        return open(fd, mode, **kwargs)  # noqa: SIM115 - the caller closes it
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 class _CsvWriter:
     def __init__(self, path):
-        self.handle = open(path, "w", newline="", encoding="utf-8")  # noqa: SIM115 - closed in close()
+        self.handle = _private_file(path, "w", newline="", encoding="utf-8", errors="replace")
         self.handle.write("\ufeff")  # so spreadsheet programs read the UTF-8 (Devanagari) correctly
         self.writer = csv.writer(self.handle)
 
     def append(self, row):
-        self.writer.writerow(row)
+        self.writer.writerow([csv_value(v) for v in row])
 
     def close(self):
         self.handle.close()
+
+    abort = close
 
 
 class _XlsxWriter:
@@ -96,11 +139,55 @@ class _XlsxWriter:
         self.book = Workbook(write_only=True)  # rows go to disk as they come
         self.sheet = self.book.create_sheet("export")
 
+    def _cell(self, value):
+        """Text is always a string cell (never a formula); risky text carries Excel's quote prefix."""
+        if not isinstance(value, str):
+            return value
+        from openpyxl.cell import WriteOnlyCell
+
+        text, risky = cell_text(value)
+        cell = WriteOnlyCell(self.sheet)
+        cell.value = text.replace("\r\n", "\n").replace("\r", "\n")  # XML keeps no bare CR: say so
+        cell.data_type = "s"
+        if risky:
+            cell.quotePrefix = True
+        return cell
+
     def append(self, row):
-        self.sheet.append(row)
+        self.sheet.append([self._cell(v) for v in row])
 
     def close(self):
-        self.book.save(self.path)
+        with _private_file(self.path) as handle:
+            self.book.save(handle)
+
+    def abort(self):
+        """Remove openpyxl's temporary sheet file (it holds the rows written so far) at once, not at the
+        worker's exit."""
+        writer = getattr(self.sheet, "_writer", None)
+        out = getattr(writer, "out", None)
+        with contextlib.suppress(Exception):  # a half-written sheet may fail to close; its file goes anyway
+            self.sheet.close()
+        if out and os.path.exists(out):
+            try:
+                writer.cleanup()
+            except (OSError, ValueError):
+                _remove(out)
+
+
+def _remove(path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.remove(path)
+
+
+def _part_name(job: ExportJob, attempt: int | str) -> str:
+    return f"{EXPORTS_DIR}/{job.user_id}/.{job.pk}-attempt{attempt}.part"
+
+
+def _remove_parts(job: ExportJob) -> None:
+    """Remove the partial files of this job's earlier attempts (a worker killed part-way leaves one)."""
+    folder = Path(private_storage.path(f"{EXPORTS_DIR}/{job.user_id}"))
+    for path in folder.glob(f".{job.pk}-attempt*.part"):
+        _remove(path)
 
 
 def export_run(*, job_id: int) -> ExportJob | None:
@@ -115,19 +202,24 @@ def export_run(*, job_id: int) -> ExportJob | None:
         job.started_at = timezone.now()
         job.save(update_fields=["status", "progress", "row_count", "attempts", "started_at"])
 
-    filters = parse_filters(job.filters)
-    final_name = f"exports/{job.user_id}/{job.pk}-{job.filename}"
-    tmp_name = f"exports/{job.user_id}/.{job.pk}-attempt{job.attempts}.part"
-    tmp_path = private_storage.path(tmp_name)
-    os.makedirs(os.path.dirname(tmp_path), exist_ok=True)
-    writer = (_XlsxWriter if job.format == ExportFormat.XLSX else _CsvWriter)(tmp_path)
+    writer = tmp_path = iterator = None
     try:
+        filters = parse_filters(job.filters)
+        stations = selectors.export_stations(job.user, job.kind, filters.station)
+        sensitive = _sensitive_stations(job, stations)
+        ExportJob.objects.filter(pk=job.pk).update(stations=stations, sensitive_stations=sensitive)
+        job.stations, job.sensitive_stations = stations, sensitive
+        final_name = f"{EXPORTS_DIR}/{job.user_id}/{job.pk}-{job.filename}"
+        _private_dir(f"{EXPORTS_DIR}/{job.user_id}")
+        _remove_parts(job)  # what an earlier, interrupted attempt left
+        tmp_path = private_storage.path(_part_name(job, job.attempts))
+        writer = (_XlsxWriter if job.format == ExportFormat.XLSX else _CsvWriter)(tmp_path)
         header, total, iterator = rows.rows(
             job.kind,
             job.user,
             filters,
             deidentified=job.deidentified,
-            sensitive=_includes_sensitive(job),
+            sensitive=bool(sensitive),
             chunk_size=settings.EXPORT_CHUNK_SIZE,
         )
         ExportJob.objects.filter(pk=job.pk).update(total_rows=total)
@@ -143,10 +235,18 @@ def export_run(*, job_id: int) -> ExportJob | None:
                 if settings.EXPORT_PAUSE_PER_CHUNK:
                     time.sleep(settings.EXPORT_PAUSE_PER_CHUNK)
         writer.close()
+        writer = None
         os.replace(tmp_path, private_storage.path(final_name))
     except Exception as exc:
+        if iterator is not None:
+            iterator.close()  # closes the server-side cursor now, while the connection is sound
+        if writer is not None:
+            writer.abort()
+        if tmp_path is not None:
+            _remove(tmp_path)
         _finish_failed(job, exc)
-        raise
+        # The original error's message may quote a cell value (a name): it stays out of the worker's log.
+        raise ExportFailed(f"Export {job.pk} failed ({exc.__class__.__name__})") from None
     with transaction.atomic():
         ExportJob.objects.filter(pk=job.pk).update(
             status=ExportStatus.DONE,
@@ -160,25 +260,40 @@ def export_run(*, job_id: int) -> ExportJob | None:
             actor=job.user,
             action="export.complete",
             obj=job,
+            stations=job.stations,
             details={
                 "kind": job.kind,
                 "rows": count,
                 "filters": job.filters,
                 "deidentified": job.deidentified,
+                "sensitive": bool(job.sensitive_stations),
             },
         )
         _notify(job, ok=True)
     return job
 
 
+def _where(exc: BaseException) -> str:
+    """Where an error was raised (file and line): no values."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    return f"{Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else "?"
+
+
 def _finish_failed(job: ExportJob, exc: Exception) -> None:
-    log.exception("Export %s failed", job.pk)
+    # The class and place of the error, never its message or traceback: they may quote a cell (a name).
+    log.error("Export %s failed: %s at %s", job.pk, exc.__class__.__name__, _where(exc))
     with transaction.atomic():
         ExportJob.objects.filter(pk=job.pk).update(
             status=ExportStatus.FAILED, error=f"{exc.__class__.__name__}"[:300], finished_at=timezone.now()
         )
         job.refresh_from_db()
-        record_event(actor=job.user, action="export.failed", obj=job, details={"error": job.error})
+        record_event(
+            actor=job.user,
+            action="export.failed",
+            obj=job,
+            stations=job.stations,
+            details={"error": job.error},
+        )
         _notify(job, ok=False)
 
 
@@ -189,13 +304,27 @@ def _notify(job: ExportJob, *, ok: bool) -> None:
 
 
 def export_download(*, actor, job: ExportJob):
-    """Open the finished file for its owner; the download is logged with the row count."""
+    """Open the finished file for its owner, who must still hold the rights it was written with (export at
+    every station it covers, view_sensitive where it shows names): otherwise PermissionDenied, logged as
+    a denied attempt. The download is logged with the row count and the stations it covers."""
     if job.status != ExportStatus.DONE or not job.file:
         raise ValidationError("This export is not ready.")
+    if actor is None or actor.pk != job.user_id or not selectors.rights_hold(job):
+        if getattr(actor, "is_authenticated", False):
+            record_event(
+                actor=actor,
+                action="access.denied",
+                object_type="exportjob",
+                object_id=job.pk,
+                stations=job.stations,
+                details={"action": "download"},
+            )
+        raise PermissionDenied("You no longer hold the rights this export was made with.")
     record_event(
         actor=actor,
         action="export.download",
         obj=job,
+        stations=job.stations,
         details={
             "kind": job.kind,
             "rows": job.row_count,
@@ -207,9 +336,10 @@ def export_download(*, actor, job: ExportJob):
 
 
 def exports_purge(*, now=None) -> int:
-    """Delete the files of exports older than EXPORT_RETENTION_DAYS. Safe to run any time, any number of
-    times."""
-    cutoff = (now or timezone.now()) - timedelta(days=settings.EXPORT_RETENTION_DAYS)
+    """Delete the files of exports older than EXPORT_RETENTION_DAYS, then the leftovers in the exports
+    folder (`_purge_leftovers`). Safe to run any time, any number of times; returns the jobs expired."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.EXPORT_RETENTION_DAYS)
     purged = 0
     for job in (
         ExportJob.objects.filter(created_at__lt=cutoff).exclude(status=ExportStatus.EXPIRED).iterator()
@@ -217,6 +347,54 @@ def exports_purge(*, now=None) -> int:
         if job.file:
             job.file.storage.delete(job.file.name)
         ExportJob.objects.filter(pk=job.pk).update(status=ExportStatus.EXPIRED, file="")
-        record_event(actor=None, action="export.purge", obj=job, details={"rows": job.row_count})
+        record_event(
+            actor=None,
+            action="export.purge",
+            obj=job,
+            stations=job.stations,
+            details={"rows": job.row_count},
+        )
         purged += 1
+    _purge_leftovers(now)
     return purged
+
+
+_JOB_FILE = re.compile(r"^\.?(\d+)-")
+
+
+def _purge_leftovers(now) -> int:
+    """Remove what no finished job points to: partial files of failed, retried or killed runs, and files
+    whose job failed, expired or is gone. A file written to within LEFTOVER_AGE is kept while its job is
+    queued, running or just done (it is being written or renamed). Logs a count, never file names."""
+    root = Path(private_storage.path(EXPORTS_DIR))
+    if not root.is_dir():
+        return 0
+    files = []
+    for path in root.rglob("*"):
+        if path.is_file() or path.is_symlink():
+            match = _JOB_FILE.match(path.name)
+            files.append((path, path.relative_to(root.parent).as_posix(), int(match[1]) if match else None))
+    jobs = {
+        pk: (status, name)
+        for pk, status, name in ExportJob.objects.filter(
+            pk__in={pk for *_, pk in files if pk is not None}
+        ).values_list("pk", "status", "file")
+    }
+    live = (ExportStatus.QUEUED, ExportStatus.RUNNING, ExportStatus.DONE)
+    stale_before = (now - LEFTOVER_AGE).timestamp()
+    removed = 0
+    for path, name, pk in files:
+        status, job_file = jobs.get(pk, (None, None))
+        if status == ExportStatus.DONE and job_file == name:
+            continue  # a finished export's file: it goes with the job, after the retention period
+        try:
+            young = path.lstat().st_mtime > stale_before
+        except FileNotFoundError:
+            continue
+        if young and (status in live or pk is None):
+            continue
+        _remove(path)
+        removed += 1
+    if removed:
+        log.info("Export purge removed %s leftover file(s)", removed)
+    return removed

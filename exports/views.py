@@ -48,8 +48,8 @@ def export_detail(request, pk):
 def serve_export(request, job):
     try:
         handle = services.export_download(actor=request.user, job=job)
-    except ValidationError:
-        raise Http404("This export is not ready.") from None
+    except (ValidationError, PermissionDenied):  # not ready, or the owner's rights have changed
+        raise Http404("This export is not available.") from None
     content_type = (
         "text/csv"
         if job.format == "csv"
