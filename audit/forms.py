@@ -42,6 +42,12 @@ class EventFilterForm(forms.Form):
     )
     object_type = forms.CharField(required=False, max_length=64, label="Record type")
     object_id = forms.CharField(required=False, max_length=64, label="Record id")
+    number = forms.CharField(
+        required=False,
+        max_length=32,
+        label="Record number",
+        help_text="An interception number, e.g. BHW-2025-00012: every event about that record",
+    )
     station = forms.CharField(required=False, max_length=10)
     since = DateOrDateTimeField(required=False, label="From")
     until = DateOrDateTimeField(required=False, label="To")
@@ -69,6 +75,7 @@ class EventFilterForm(forms.Form):
             object_type=d.get("object_type") or None,
             object_id=d.get("object_id") or None,
             station=d.get("station") or None,
+            number=(d.get("number") or "").strip().upper() or None,
             since=d.get("since"),
             until=d.get("until"),
         )

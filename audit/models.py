@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -37,6 +38,9 @@ class AccessEvent(models.Model):
         indexes = [
             models.Index(fields=["object_type", "object_id"]),
             models.Index(fields=["actor_username"], name="audit_event_actor_name_idx"),
+            # Containment on details (`details @> {"ids": [12]}`, `{"stations": ["BHW"]}`): list and bulk
+            # events for the per-record filter, the record's panel and a station auditor's scope.
+            GinIndex(fields=["details"], opclasses=["jsonb_path_ops"], name="audit_event_details_gin"),
         ]
         constraints = [
             # A row written past record_event (no chain) is refused rather than silently unchained.

@@ -30,12 +30,15 @@ def _plain_json(details: dict | None) -> dict:
     return json.loads(json.dumps(details or {}, cls=DjangoJSONEncoder, allow_nan=False))
 
 
-def _id_value(value):
+def id_value(value):
     """Record ids as ints where they are ints (so jsonb containment finds them), else as strings."""
     try:
         return int(value)
     except (TypeError, ValueError):
         return str(value)
+
+
+_id_value = id_value
 
 
 def record_event(

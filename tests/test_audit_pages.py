@@ -233,11 +233,13 @@ def test_page_shows_bad_filters(client, auditor, log):
 def test_reading_the_page_is_logged_with_its_filters_and_count(client, auditor, log):
     login(client, auditor).get(PAGE, {"action": "interception.", "until": "2025-03-02"})
     read = AccessEvent.objects.filter(action="audit.list").latest("id")
-    assert read.actor == auditor and read.station is None
+    assert read.actor == auditor and read.station is None and read.object_type == "accessevent"
     assert read.details == {
         "filters": {"action": "interception.", "until": "2025-03-02"},
         "count": 2,
         "page": 1,
+        "ids": sorted([log["create"].pk, log["view"].pk]),
+        "stations": ["BHW"],
     }
 
 
@@ -248,7 +250,10 @@ def test_reading_the_api_is_logged(api, auditor, log):
     assert read.details == {
         "filters": {"actor": "mgr_bhw", "since": "2025-03-02T12:00:00+00:00"},
         "count": 1,
+        "page": 1,
         "api": True,
+        "ids": [log["late"].pk],
+        "stations": ["BRG"],
     }
 
 
