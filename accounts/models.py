@@ -4,6 +4,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from simple_history.models import HistoricalRecords
 
 from .roles import Role
 
@@ -43,6 +44,9 @@ class Station(models.Model):
         help_text="A submitted interception with a red-flag total at or above this alerts the station's "
         "managers and legal officers (docs/alerts.md).",
     )
+
+    # Who changed the alert threshold (and code, name, time zone, active) and when (docs/history.md).
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["code"]

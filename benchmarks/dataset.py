@@ -234,8 +234,8 @@ def _bulk(cur, log, started) -> None:
         label="interceptions",
     )
     run(
-        f"""INSERT INTO {t(Interception.red_flags.through)} (interception_id, redflag_id)
-        SELECT id, flag_id FROM b_flag ORDER BY id, flag_id"""  # noqa: S608
+        f"""INSERT INTO {t(Interception.red_flags.through)} (interception_id, redflag_id, points)
+        SELECT id, flag_id, points FROM b_flag ORDER BY id, flag_id"""  # noqa: S608
     )
     run(
         f"""INSERT INTO {t(Interception.monitors.through)} (interception_id, user_id)

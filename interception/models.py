@@ -34,6 +34,9 @@ class RedFlag(models.Model):
     active = models.BooleanField(default=True)
     sort_order = models.PositiveSmallIntegerField(default=0)
 
+    # Catalogue edits (points, wording, retiring a flag) are kept, with who made them (docs/history.md).
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["group", "sort_order", "code"]
 
@@ -64,7 +67,12 @@ class PrivateFileSystemStorage(FileSystemStorage):
 
 class PrivateStorage(LazyObject):
     def _setup(self):
-        self._wrapped = PrivateFileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT)
+        # Owner-only (0600 files, 0700 folders): they hold personal data (exports/services.py does the same).
+        self._wrapped = PrivateFileSystemStorage(
+            location=settings.PRIVATE_MEDIA_ROOT,
+            file_permissions_mode=0o600,
+            directory_permissions_mode=0o700,
+        )
 
 
 private_storage = PrivateStorage()
@@ -95,7 +103,11 @@ class Interception(models.Model):
     occurred_on = models.DateField(editable=False, help_text="Local date at the station")
     place = models.CharField(max_length=200)
     monitors = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="monitored_interceptions")
-    red_flags = models.ManyToManyField(RedFlag, related_name="interceptions", blank=True)
+    # Read as before (`interception.red_flags.all()`); written only by the services, through
+    # `InterceptionRedFlag`, which keeps each flag's points as they were when it was ticked.
+    red_flags = models.ManyToManyField(
+        RedFlag, through="InterceptionRedFlag", related_name="interceptions", blank=True
+    )
     red_flag_score = models.PositiveIntegerField(default=0, editable=False)
     certainty = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
@@ -154,6 +166,31 @@ class Interception(models.Model):
         return self.occurred_at.astimezone(self.station.tzinfo)
 
 
+class InterceptionRedFlag(models.Model):
+    """One red flag ticked on one interception, with the flag's points at the moment it was ticked.
+
+    The record's `red_flag_score` is the sum of these points, so an old score can always be explained
+    after the catalogue changes. A flag in use cannot be deleted from the catalogue, only retired."""
+
+    interception = models.ForeignKey(Interception, on_delete=models.CASCADE, related_name="flag_ticks")
+    red_flag = models.ForeignKey(
+        RedFlag, on_delete=models.PROTECT, related_name="ticks", db_column="redflag_id"
+    )
+    points = models.PositiveSmallIntegerField(validators=[MaxValueValidator(100)])
+
+    # Ticks and unticks, each with its points (docs/history.md).
+    history = HistoricalRecords()
+
+    class Meta:
+        # The table of the plain many-to-many this model replaced (migration 0005).
+        db_table = "interception_interception_red_flags"
+        unique_together = [("interception", "red_flag")]
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.red_flag_id} ({self.points}) on {self.interception_id}"
+
+
 class IntercepteeRole(models.TextChoices):
     POTENTIAL_VICTIM = "potential_victim", "Potential victim"
     SUSPECT = "suspect", "Suspect"
@@ -165,6 +202,9 @@ class Interceptee(models.Model):
     role = models.CharField(max_length=20, choices=IntercepteeRole.choices)
     consent_to_use_information = models.BooleanField(default=False)
     consent_to_use_photo = models.BooleanField(default=False)
+
+    # People added to or removed from the record, role and consent changes (docs/history.md).
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["id"]
@@ -196,6 +236,9 @@ class Attachment(models.Model):
     size = models.PositiveIntegerField()
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    # Attachments added and deleted (docs/history.md).
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["id"]
