@@ -3,6 +3,8 @@ SHELL := /bin/bash
 PY := .venv/bin/python
 STAMP := .venv/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/interception
+# Development targets run with DEBUG=1 unless the environment or .env sets DEBUG (manage.py has no default).
+DEV_DEBUG := $(if $(or $(DEBUG),$(shell grep -sqE '^[[:space:]]*(export[[:space:]]+)?DEBUG=' .env && echo y)),,DEBUG=1)
 
 .PHONY: run test install services chromium db migrate demo bench lint format check clean
 
@@ -26,10 +28,10 @@ db: services
 	  || createdb -h 127.0.0.1 -U postgres interception
 
 migrate: install db
-	@DEBUG=1 $(PY) manage.py migrate --noinput
+	@$(DEV_DEBUG) $(PY) manage.py migrate --noinput
 
 demo: migrate
-	@DEBUG=1 $(PY) manage.py seed_demo
+	@$(DEV_DEBUG) $(PY) manage.py seed_demo
 
 run: demo
 	@bash scripts/run.sh
@@ -50,7 +52,7 @@ format: install
 	@.venv/bin/ruff format .
 
 check: install db
-	@DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
+	@$(DEV_DEBUG) $(PY) manage.py makemigrations --check --dry-run
 	@.venv/bin/ruff check .
 
 clean:

@@ -3,6 +3,11 @@
 Idempotent: stations and users are looked up before they are created, and every interception is
 created with a deterministic idempotency key (`demo-<station>-<n>`) by its station's monitor, so a
 second run creates nothing. The same `--seed` always produces the same records.
+
+It refuses to run against a database holding any user it did not create: demo accounts have a published
+password and a published two-step key, which must never reach a real account. A demo user is one of the
+usernames below that carries the demo authenticator (accounts.mfa.is_demo_user), which seed_demo attaches
+only to users it has just created.
 """
 
 import argparse
@@ -16,12 +21,15 @@ from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.mfa import DEMO_TOTP_KEY_B32, demo_authenticator
+from accounts.mfa import DEMO_DEVICE_NAME, DEMO_TOTP_KEY_B32, DEMO_TOTP_KEY_HEX, demo_authenticator
 from accounts.models import Country, Station, User
 from accounts.roles import Role
 from accounts.services import role_grant, station_create
+from core.errors import IdempotencyConflict
 from interception.models import IntercepteeRole
 from interception.selectors import red_flags_for_station
 from interception.services import IntercepteeData, InterceptionData, interception_create
@@ -109,6 +117,10 @@ STATION_MONITORS = {
     "DHG": ("Janaki", "Chaudhary"),
     "JNK": ("Sunil", "Yadav"),
 }
+
+DEMO_USERNAMES = frozenset(
+    [username for username, *_ in STAFF] + [f"monitor_{code.lower()}" for code in STATION_MONITORS]
+)
 
 ADMIN_MODELS = [
     ("accounts", "user"),
@@ -319,6 +331,7 @@ class Command(BaseCommand):
         if count < 0:
             raise CommandError("--interceptions cannot be negative.")
         password = os.environ.get("DEMO_PASSWORD") or DEFAULT_PASSWORD
+        self._refuse_real_users()
         started = time.monotonic()
 
         countries = self._countries()
@@ -343,6 +356,20 @@ class Command(BaseCommand):
             self.stdout.write(f"  {username.ljust(width)}  {role.ljust(18)}  {where}")
 
     # Setup ----------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _refuse_real_users() -> None:
+        """Stop unless every user in the database is a demo user this command created."""
+        demo = TOTPDevice.objects.filter(name=DEMO_DEVICE_NAME, key=DEMO_TOTP_KEY_HEX).values("user_id")
+        others = User.objects.exclude(username__in=DEMO_USERNAMES, pk__in=demo).order_by("pk")
+        count = others.count()
+        if count:
+            shown = ", ".join(others.values_list("username", flat=True)[:5]) + (", …" if count > 5 else "")
+            raise CommandError(
+                f"seed_demo refuses to run: this database holds {count} user(s) that seed_demo did not "
+                f"create ({shown}). Demo accounts have a published password and two-step key, so "
+                "seed_demo only runs on an empty database or one it seeded itself."
+            )
 
     def _countries(self) -> dict[str, Country]:
         countries = {}
@@ -380,8 +407,14 @@ class Command(BaseCommand):
         if created:
             user.set_password(password)
             user.save(update_fields=["password"])
+        try:
+            # The published key goes only to a user created just now, never to an existing account.
+            demo_authenticator(user, created=created)
+        except ValueError as exc:
+            raise CommandError(f"User {username} exists and is not a demo user: {exc}") from exc
         return user, created
 
+    @transaction.atomic  # a demo user is never left without its demo authenticator (its mark)
     def _users(self, password: str, stations: dict[str, Station], nepal: Country):
         users: dict[str, User] = {}
         logins: list[tuple[str, str, str]] = []
@@ -400,9 +433,6 @@ class Command(BaseCommand):
             role_grant(actor=None, user=user, role=Role.MONITOR, station=stations[code])
             users[username] = user
             logins.append((username, str(Role.MONITOR), code))
-
-        for user in users.values():
-            demo_authenticator(user)
 
         admin = users["admin"]
         if not admin.is_staff or admin.is_superuser:
@@ -471,6 +501,9 @@ class Command(BaseCommand):
                         submit=submit,
                         idempotency_key=f"demo-{code}-{i}",
                     )
+                except IdempotencyConflict:  # made by a run on an earlier day (dates follow today): kept
+                    existing += 1
+                    continue
                 except ValidationError as exc:
                     raise CommandError(f"Interception {i} at {code} was refused: {exc}") from exc
                 created += was_created
