@@ -4,3 +4,19 @@ from django.apps import AppConfig
 class AlertsConfig(AppConfig):
     name = "alerts"
     verbose_name = "Alerts"
+
+    def ready(self):
+        from core import events
+
+        from . import services, tasks
+
+        # Apps lower in the flow publish; alerts subscribes (they never import alerts). Work for a worker goes
+        # through the outbox (core.outbox), so a broker outage neither fails their request nor loses an alert.
+        # interception: in its transaction, queue rules 1 and 2 when someone at the station would be told.
+        events.subscribe("interception.submitted", services.on_interception_submitted)
+        # interception.selectors (and other selectors): rule 4, repeated denied accesses by one user.
+        events.subscribe("access.denied", tasks.check_denied_accesses, after_commit=True)
+        # accounts publishes login and second-factor events (it does not import alerts).
+        events.subscribe("login.failed", services.on_login_failed)
+        for name in ("mfa.device_enrolled", "mfa.device_replaced", "mfa.recovery_codes_issued"):
+            events.subscribe(name, services.notify_account_security)

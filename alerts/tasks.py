@@ -22,6 +22,12 @@ def security_check(kind: str, key: str) -> int:
     return len(services.security_check(kind=kind, key=key))
 
 
+@shared_task(**SAFE)
+def check_denied_accesses(user_id: int) -> int:
+    """Rule 4 for one user after an "access.denied" event (alerts/apps.py subscribes it via the outbox)."""
+    return len(services.security_check(kind="denied", key=str(int(user_id))))
+
+
 # Retries back off exponentially (1, 2, 4 … s, with jitter) up to 10 minutes, far below the broker's
 # one-hour visibility timeout; after 5 retries the e-mail is given up (the in-app notification stays).
 @shared_task(

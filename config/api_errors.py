@@ -10,7 +10,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from core.errors import StaleVersionError
+from core.errors import IdempotencyConflict, StaleVersionError
 
 
 def _fields(detail) -> dict:
@@ -32,6 +32,13 @@ def exception_handler(exc, context):
     if isinstance(exc, StaleVersionError):
         return error_response(
             status.HTTP_409_CONFLICT, "stale_version", str(exc), current_version=exc.current_version
+        )
+    if isinstance(exc, IdempotencyConflict):  # a ValidationError too, but the request was not the problem
+        return error_response(
+            status.HTTP_409_CONFLICT,
+            "idempotency_conflict",
+            exc.conflict_message,
+            {"idempotency_key": [exc.conflict_message]},
         )
     if isinstance(exc, DjangoValidationError):
         fields = _fields(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)

@@ -1,3 +1,6 @@
+from django.core.exceptions import ValidationError
+
+
 class StaleVersionError(Exception):
     """The record changed since the editor loaded it; the save is refused and nothing is written."""
 
@@ -7,3 +10,17 @@ class StaleVersionError(Exception):
             "Someone else saved this record after you opened it "
             f"(it is now at version {current_version}). Reload it, check their changes, and edit again."
         )
+
+
+class IdempotencyConflict(ValidationError):
+    """The idempotency key was used before for a request with other content: nothing is written. The API
+    answers 409 (config/api_errors.py); a form shows the message (it is a ValidationError on the field
+    `idempotency_key`, so a page that shows validation errors shows this one too)."""
+
+    def __init__(self, message: str | None = None):
+        self.conflict_message = message or (
+            "This idempotency key was already used to save different content, so nothing was saved. A retry "
+            "must send exactly the same content; to record something new, start a new form (in the API: send "
+            "a new Idempotency-Key)."
+        )
+        super().__init__({"idempotency_key": [self.conflict_message]})

@@ -1,0 +1,13 @@
+"""Serializer fields that accept exactly what the OpenAPI schema declares."""
+
+from rest_framework import serializers
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """A JSON boolean, and nothing else: DRF's BooleanField also takes 0, 1, "yes", "on"…, which the
+    schema (type: boolean) does not allow, so a client could rely on input the contract rejects."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            return data
+        self.fail("invalid", input=data)
