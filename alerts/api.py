@@ -4,25 +4,32 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.permissions import Authenticated
+
 from . import selectors, services
 from .serializers import NotificationSerializer
 
-FLAGS = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
+# The values `unread` accepts, exactly as the schema declares them.
+FLAGS = {"1": True, "true": True, "0": False, "false": False}
 
 
 class NotificationList(ListAPIView):
     """The caller's own notifications, newest first. `?unread=1` for unread ones only (`?unread=0`: read)."""
 
     serializer_class = NotificationSerializer
+    policy = Authenticated  # the selector returns the caller's own notifications only
+    required_actions = {"GET": "view"}
 
     def get_queryset(self):
         value = self.request.query_params.get("unread")
-        if value is not None and value.strip().lower() not in FLAGS:
-            raise ValidationError({"unread": "Use unread=1 (unread only) or unread=0 (read only)."})
-        unread = FLAGS[value.strip().lower()] if value is not None else None
+        if value is not None and value not in FLAGS:
+            raise ValidationError(
+                {"unread": "Use unread=1 or unread=true (unread only), unread=0 or unread=false (read only)."}
+            )
+        unread = FLAGS[value] if value is not None else None
         return selectors.notification_list(user=self.request.user, unread=unread)
 
-    @extend_schema(parameters=[OpenApiParameter("unread", str, enum=["1", "0"])])
+    @extend_schema(parameters=[OpenApiParameter("unread", str, enum=list(FLAGS))])
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -31,6 +38,8 @@ class NotificationRead(APIView):
     """Mark one of the caller's own notifications read; anyone else's answers 404."""
 
     serializer_class = NotificationSerializer
+    policy = Authenticated  # the service finds the caller's own notification only
+    required_actions = {"POST": "change"}
 
     @extend_schema(request=None, responses=NotificationSerializer)
     def post(self, request, pk):

@@ -4,7 +4,7 @@ The rules (docs/alerts.md):
 1. high risk: a submitted interception with a red-flag total at or above its station's threshold, or
    certainty 4–5 → the station's managers and legal officers;
 2. suspect phone: a suspect of a newly submitted interception has the phone number of a suspect on an
-   earlier submitted interception → the legal officers who may see both;
+   earlier submitted interception → the legal officers who may see both, with the earlier one's phones;
 3. export finished → the user who asked for it;
 4. security: repeated failed logins for one account, or repeated denied accesses by one user → admins.
 
@@ -16,7 +16,6 @@ never names, phones, places or narratives.
 import logging
 from collections.abc import Iterable
 from datetime import UTC, timedelta
-from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -28,8 +27,9 @@ from django.utils import timezone
 
 from audit.models import AccessEvent
 from audit.services import record_event
+from core import outbox
 from interception.models import IntercepteeRole, Interception, Status
-from interception.selectors import interception_scope
+from interception.selectors import interception_scope, with_access_flags
 
 from . import selectors
 from .models import EMAIL_BY_DEFAULT, Notification, NotificationPreference, Rule
@@ -50,22 +50,26 @@ SUBJECT_PREFIX = "[Interception CMS]"
 
 
 def _queue(task, *args) -> None:
-    """Queue `task` (ids and short strings only) once the current transaction commits; a rolled-back
-    transaction queues nothing. A broker outage is logged, not raised: the record was saved all the same."""
-    transaction.on_commit(partial(task.delay, *args), robust=True)
+    """Queue `task` (ids and short strings only) through the outbox (core.outbox): written in the current
+    transaction, sent once it commits, or by the relay when the broker was down then. A rolled-back
+    transaction queues nothing; a broker outage neither fails the request nor loses the task."""
+    outbox.enqueue(task, *args)
 
 
-def queue_interception_alerts(interception: Interception) -> None:
-    """Called by interception.services when an interception becomes submitted."""
+def on_interception_submitted(*, id: int) -> None:  # noqa: A002 (the event's field name)
+    """Subscriber of interception's "interception.submitted" event (alerts/apps.py), in its transaction:
+    queue rules 1 and 2 for the interception, unless nobody at its station would be told."""
     from .tasks import evaluate_interception
 
-    if selectors.station_has_alert_recipients(interception.station):
+    interception = Interception.objects.select_related("station").filter(pk=id).first()
+    if interception is not None and selectors.station_has_alert_recipients(interception.station):
         _queue(evaluate_interception, interception.pk)
 
 
 def queue_security_check(kind: str, key: str) -> None:
-    """Called on a failed login (kind "login", key = the account name tried) and on a denied access
-    (kind "denied", key = the user's id)."""
+    """Called on a failed login (kind "login", key = the login key of accounts.lockout: "user:<id>" or a
+    keyed hash of a name that matches no account, never the name typed) and on a denied access (kind
+    "denied", key = the user's id)."""
     from .tasks import security_check
 
     if key:
@@ -155,14 +159,16 @@ def _suspect_phone(interception: Interception) -> list[Notification]:
     number = interception.number
     created = []
     for officer in selectors.legal_officers_covering(interception.station):
+        # Only earlier records whose phones the officer may see (view_sensitive, by role or share): a
+        # masked share must not confirm that a guessed number was on another record.
         seen = list(
-            interception_scope(officer)
-            .filter(pk__in=earlier)
+            with_access_flags(interception_scope(officer), officer)
+            .filter(pk__in=earlier, can_see_sensitive=True)
             .order_by("submitted_at", "pk")
             .values_list("number", flat=True)
         )
         if not seen:
-            continue  # the officer cannot see any of the earlier interceptions
+            continue  # the officer cannot see the phones of any of the earlier interceptions
         notification = _notify(
             user=officer,
             rule=Rule.SUSPECT_PHONE,
@@ -222,20 +228,25 @@ def _admin_url(name: str, *args) -> str:
 
 
 def security_check(*, kind: str, key: str) -> list[Notification]:
-    """Rule 4: count the recent failed logins for one account name (kind "login", key = the name tried)
-    or denied accesses by one user (kind "denied", key = the user's id) in the access log, and alert
-    the admins once per subject and hour. Safe to run twice."""
+    """Rule 4: count the recent failed logins for one login key (kind "login", key = "user:<id>" for an
+    account, or "name:<keyed hash>" for a name that matches none: the access log never holds the name
+    typed) or denied accesses by one user (kind "denied", key = the user's id) in the access log, and
+    alert the admins once per subject and hour. Safe to run twice."""
     now = timezone.now()
     since = now - SECURITY_WINDOW
     hour = now.astimezone(UTC).strftime("%Y%m%d%H")  # once per subject per hour (UTC)
     if kind == "login":
-        username = str(key)[:150]
-        count = AccessEvent.objects.filter(
-            action="login.failed", details__username=username, at__gte=since
-        ).count()
+        login_key = str(key)[:150]
+        failures = AccessEvent.objects.filter(action="login.failed", details__key=login_key, at__gte=since)
+        count = failures.count()
         if count < LOGIN_FAILURES:
             return []
-        account = User.objects.filter(username=username).only("pk").first()
+        account_id = login_key.removeprefix("user:") if login_key.startswith("user:") else None
+        account = (
+            User.objects.filter(pk=int(account_id)).only("pk").first()
+            if account_id and account_id.isdigit()
+            else None
+        )
         if account is not None:
             what = f"account #{account.pk}"
             url = _admin_url("accounts_user_change", account.pk)
@@ -245,7 +256,7 @@ def security_check(*, kind: str, key: str) -> list[Notification]:
         return _notify_all(
             users=selectors.admin_recipients(),
             rule=Rule.SECURITY,
-            subject_key=f"login:{username}:{hour}",
+            subject_key=f"login:{login_key}:{hour}",
             title="Repeated failed logins",
             body=f"{count} failed logins for {what} within {SECURITY_WINDOW.seconds // 60} minutes.",
             url=url,
@@ -268,6 +279,38 @@ def security_check(*, kind: str, key: str) -> list[Notification]:
             url=_admin_url("accounts_user_change", user_id),
         )
     raise ValueError(f"Unknown security check {kind!r}.")
+
+
+def on_login_failed(*, key: str) -> None:
+    """Subscriber of accounts' "login.failed" event (alerts/apps.py): rule 4's check for that login key."""
+    queue_security_check("login", key)
+
+
+ACCOUNT_SECURITY_CHANGES = {
+    "mfa.enrol": "Two-step login was set up for your account",
+    "mfa.replace": "The authenticator of your account was replaced",
+    "mfa.recovery_codes": "New recovery codes were issued for your account",
+}
+
+
+def notify_account_security(*, user_id: int, event_id: int) -> Notification | None:
+    """Subscriber of accounts' "mfa.device_enrolled", "mfa.device_replaced" and "mfa.recovery_codes_issued":
+    tell the user (in-app, and by e-mail as rule 4 "security" is set) that their second factor changed, so
+    a change they did not make is noticed. One notification per access-log event; no personal data."""
+    event = AccessEvent.objects.filter(pk=int(event_id), actor_id=int(user_id)).only("action", "at").first()
+    user = User.objects.filter(pk=int(user_id), is_active=True).first()
+    if event is None or user is None or event.action not in ACCOUNT_SECURITY_CHANGES:
+        return None
+    title = ACCOUNT_SECURITY_CHANGES[event.action]
+    return _notify(
+        user=user,
+        rule=Rule.SECURITY,
+        subject_key=f"account:{event.pk}",
+        title=title,
+        body=f"{title} at {event.at.astimezone(UTC):%Y-%m-%d %H:%M} UTC. If this was not you, tell your "
+        "administrator at once.",
+        url=reverse("mfa-manage"),
+    )
 
 
 # --- e-mail -------------------------------------------------------------------------------------------

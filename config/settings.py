@@ -4,9 +4,11 @@ Development defaults point at the local PostgreSQL and Redis; production (DEBUG=
 refuses to start without its secrets.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -32,7 +34,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",  # API tokens: stored as hashes, with an expiry, revocable one by one (docs/api.md)
     "drf_spectacular",
     "guardian",
     "simple_history",
@@ -52,6 +54,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "core.middleware.NoStoreMiddleware",  # Cache-Control: no-store on every response but static files
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -113,21 +116,36 @@ SESSION_ABSOLUTE_LIFETIME = env.int("SESSION_ABSOLUTE_LIFETIME", default=12 * 60
 SESSION_COOKIE_AGE = SESSION_ABSOLUTE_LIFETIME
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
-# MFA (django-otp): TOTP plus single-use recovery codes, required for every role that can see
-# sensitive data and for staff (accounts.mfa).
+# MFA (django-otp): TOTP plus single-use recovery codes, required for every role that can see personal
+# data, IPs or login history (auditors, admins), for staff and superusers (accounts.policies, accounts.mfa).
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Interception CMS")
 MFA_MAX_FAILURES = 5
+MFA_REAUTH_SECONDS = 300  # how long a re-entered code allows replacing the authenticator or recovery codes
 
-# Lockout after repeated failed logins (django-axes): per account, and per device (IP address and user
-# agent together, since a station's monitors often share one IP address behind NAT).
-AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+# The real client IP is taken from X-Forwarded-For behind this many trusted reverse proxies (0: none, use
+# REMOTE_ADDR). Used by the access log and the lockout alike (audit.context.client_ip).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=env.int("AXES_PROXY_COUNT", default=0))
+
+# Lockout after repeated failed logins (django-axes, accounts.lockout): per account, and separately per
+# client IP with a much higher limit, since a station's monitors share one IP address (and often one phone
+# model). Attempts are stored under a login key (account id, or a keyed hash of an unknown name), never
+# under the name typed.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)  # per account
+AXES_IP_FAILURE_LIMIT = env.int("AXES_IP_FAILURE_LIMIT", default=50)  # per client IP
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)  # hours
-AXES_LOCKOUT_PARAMETERS = ["username", ["ip_address", "user_agent"]]
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_HANDLER = "accounts.lockout.LockoutHandler"
+AXES_USERNAME_CALLABLE = "accounts.lockout.axes_username"
+AXES_CLIENT_IP_CALLABLE = "audit.context.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # a refused try neither extends nor spreads a lock
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
+AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
+AXES_DISABLE_ACCESS_LOG = True  # successful logins are in the access log (audit) already
+AXES_ENABLE_ADMIN = False  # accounts/admin_lockouts.py shows active lockouts instead
 LOGIN_REDIRECT_URL = "interception:list"
 LOGOUT_REDIRECT_URL = "login"
 
@@ -181,9 +199,27 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 HEALTHZ_CELERY_TIMEOUT = env.float("HEALTHZ_CELERY_TIMEOUT", default=1.0)
+# Where the daily access-log anchor goes (audit/anchor.py): a directory on its own volume, shipped off-host
+# or append-only, and/or the auditors' mailbox. docs/operations.md.
+AUDIT_ANCHOR_DIR = env.str("AUDIT_ANCHOR_DIR", default="")
+AUDIT_ANCHOR_EMAILS = env.list("AUDIT_ANCHOR_EMAILS", default=[])
 CELERY_BEAT_SCHEDULE = {
     "purge-expired-exports": {"task": "exports.tasks.purge_expired_exports", "schedule": 3600.0},
+    # The access log's anchor (newest id:hash and count), daily, to where the application cannot rewrite it;
+    # on its own queue, consumed by the one worker that mounts AUDIT_ANCHOR_DIR (docs/operations.md).
+    "export-audit-anchor": {
+        "task": "audit.tasks.export_anchor",
+        "schedule": crontab(minute=10, hour=0),
+        "options": {"queue": "audit_anchor"},
+    },
+    # The outbox (core.outbox): a fallback relay beside `manage.py outbox_relay`, and the purge of sent rows.
+    "relay-outbox": {"task": "core.tasks.relay_outbox", "schedule": 60.0},
+    "purge-outbox": {"task": "core.tasks.purge_outbox", "schedule": 3600.0},
 }
+# Outbox: seconds between relay rounds, how long one broker attempt may take, days sent rows are kept.
+OUTBOX_RELAY_INTERVAL = env.float("OUTBOX_RELAY_INTERVAL", default=5.0)
+OUTBOX_BROKER_TIMEOUT = env.float("OUTBOX_BROKER_TIMEOUT", default=2.0)
+OUTBOX_KEEP_SENT_DAYS = env.int("OUTBOX_KEEP_SENT_DAYS", default=7)
 
 # Exports: files kept EXPORT_RETENTION_DAYS; pseudonyms in de-identified files are keyed hashes with
 # EXPORT_PSEUDONYM_KEY (derived from SECRET_KEY when not set; set it to keep pseudonyms stable across a
@@ -197,15 +233,27 @@ EXPORT_PAUSE_PER_CHUNK = env.float("EXPORT_PAUSE_PER_CHUNK", default=0.0)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first, so an anonymous API request answers 401 with WWW-Authenticate.
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.TokenAuthentication",  # django-rest-knox (hashed, expiring)
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Signed in, and the view's policy allows the action its method needs (core/permissions.py).
+    "DEFAULT_PERMISSION_CLASSES": ["core.permissions.PolicyPermission"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "config.api_errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # JSON bodies only (multipart where a file is uploaded: interception attachments), so the schema
+    # declares exactly what the API parses (a form-encoded "0" is not a JSON false); JSON nested too
+    # deeply is a 400, not a 500 (core.parsers).
+    "DEFAULT_PARSER_CLASSES": ["core.parsers.JSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+# API tokens (django-rest-knox): only a SHA-512 digest is stored; the token is shown once, when issued
+# (`manage.py issue_token`), and expires after API_TOKEN_TTL_DAYS unless issued with --expires-days.
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=env.int("API_TOKEN_TTL_DAYS", default=30)),
+    "AUTO_REFRESH": False,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Interception case management API",

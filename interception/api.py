@@ -2,18 +2,17 @@ from django.core.exceptions import ValidationError
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.access import can_at_station, stations_for
+from accounts.access import stations_for
 from accounts.roles import Action
-from audit.services import record_event
 
-from . import selectors, services
+from . import policies, selectors, services
 from .forms import InterceptionFilterForm
 from .models import Status
+from .policies import InterceptionPolicy
 from .serializers import AttachmentUploadSerializer, InterceptionSerializer, RedFlagSerializer
 from .views import serve_attachment
 
@@ -30,10 +29,13 @@ FILTER_PARAMS = [
 class InterceptionViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
-    """Interceptions the caller may see. Writes go through interception.services."""
+    """Interceptions the caller may see. Reads go through `selectors.access_interception` (fetch, check,
+    log) and `selectors.log_list_read`; writes through interception.services."""
 
     serializer_class = InterceptionSerializer
     http_method_names = ["get", "post", "patch", "head", "options"]
+    policy = InterceptionPolicy
+    required_actions = {"GET": policies.VIEW, "POST": "add", "PATCH": policies.CHANGE}
 
     def get_queryset(self):
         form = InterceptionFilterForm(self.request.query_params)
@@ -46,25 +48,24 @@ class InterceptionViewSet(
             selectors.interception_list(user=self.request.user, filters=self._filters)
         )
 
+    def paginate_queryset(self, queryset):
+        rows = super().paginate_queryset(queryset)
+        page = self.paginator.page
+        return selectors.log_list_read(
+            self.request.user,
+            rows,
+            filters=self._filters,
+            count=page.paginator.count,
+            page=page.number,
+            api=True,
+        )
+
     @extend_schema(parameters=FILTER_PARAMS)
     def list(self, request, *args, **kwargs):
-        response = super().list(request, *args, **kwargs)
-        record_event(
-            actor=request.user,
-            action="interception.list",
-            details={"filters": self._filters.as_details(), "count": response.data.get("count"), "api": True},
-        )
-        return response
+        return super().list(request, *args, **kwargs)
 
     def retrieve(self, request, pk=None):
-        interception = selectors.interception_get(user=request.user, pk=pk)
-        record_event(
-            actor=request.user,
-            action="interception.view",
-            obj=interception,
-            station=interception.station,
-            details={"number": interception.number, "api": True},
-        )
+        interception = selectors.access_interception(request.user, pk, purpose="view")
         return Response(self.get_serializer(interception).data)
 
     def create(self, request):
@@ -84,7 +85,11 @@ class InterceptionViewSet(
             submit=v["status"] == Status.SUBMITTED,
             idempotency_key=key,
         )
-        interception = selectors.interception_get(user=request.user, pk=interception.pk)
+        # The response shows the record: read it through the access check, which logs the read (a replay
+        # too: the key may be old, and the caller's rights may have changed since).
+        interception = selectors.access_interception(
+            request.user, interception.pk, purpose="create" if created else "replay"
+        )
         headers = {} if created else {"Idempotent-Replayed": "true"}
         return Response(
             self.get_serializer(interception).data,
@@ -93,12 +98,9 @@ class InterceptionViewSet(
         )
 
     def partial_update(self, request, pk=None):
-        interception = selectors.interception_get(user=request.user, pk=pk)
-        if not (
-            interception.can_see_sensitive
-            and can_at_station(request.user, interception.station, "interception", Action.CHANGE)
-        ):
-            raise PermissionDenied("You cannot change interceptions at this station.")
+        # Fetched, checked (a viewer who may not change it: 403) and its read logged in one call; the
+        # service writes the change's own event.
+        interception = selectors.access_interception(request.user, pk, policies.CHANGE, purpose="change")
         serializer = self.get_serializer(interception, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         v = serializer.validated_data
@@ -110,80 +112,91 @@ class InterceptionViewSet(
             raise ValidationError({"station": "An interception cannot move to another station."})
         if v.get("status") == Status.DRAFT and interception.status == Status.SUBMITTED:
             raise ValidationError({"status": "A submitted interception cannot go back to draft."})
-        updated = services.interception_update(
+        services.interception_update(
             actor=request.user,
             interception=interception,
             expected_version=v["version"],
             data=serializer.to_service_data(v, base=services.data_from_instance(interception)),
             submit=v.get("status") == Status.SUBMITTED,
         )
-        updated = selectors.interception_get(user=request.user, pk=updated.pk)
-        return Response(self.get_serializer(updated).data)
+        return Response(self.get_serializer(selectors.reload(interception)).data)
 
     @extend_schema(
         request={"multipart/form-data": AttachmentUploadSerializer}, responses=InterceptionSerializer
     )
-    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser], url_path="attachments")
+    @action(
+        detail=True,
+        methods=["post"],
+        parser_classes=[MultiPartParser],
+        url_path="attachments",
+        required_actions={"POST": policies.ADD_ATTACHMENT},
+    )
     def attachments(self, request, pk=None):
-        interception = selectors.interception_get(user=request.user, pk=pk)
-        if not can_at_station(request.user, interception.station, "attachment", Action.ADD):
-            raise PermissionDenied("You cannot add attachments at this station.")
+        interception = selectors.access_interception(
+            request.user, pk, policies.ADD_ATTACHMENT, purpose="upload"
+        )
         upload = AttachmentUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
         services.attachment_add(
             actor=request.user, interception=interception, uploaded_file=upload.validated_data["file"]
         )
-        interception = selectors.interception_get(user=request.user, pk=pk)
-        return Response(self.get_serializer(interception).data, status=status.HTTP_201_CREATED)
+        data = self.get_serializer(selectors.reload(interception)).data
+        return Response(data, status=status.HTTP_201_CREATED)
 
 
 class AttachmentDownloadView(APIView):
     """The file of one attachment, streamed after the access check (the same as the page's link)."""
 
+    policy = InterceptionPolicy
+    required_actions = {"GET": policies.VIEW, "DELETE": policies.DELETE_ATTACHMENT}
+
     @extend_schema(responses={(200, "application/octet-stream"): bytes})
     def get(self, request, pk, attachment_pk):
-        attachment = selectors.attachment_get(user=request.user, interception_pk=pk, pk=attachment_pk)
-        return serve_attachment(request, attachment)
+        return serve_attachment(request, selectors.access_attachment(request.user, pk, attachment_pk))
 
     @extend_schema(responses={204: None})
     def delete(self, request, pk, attachment_pk):
-        attachment = selectors.attachment_get(user=request.user, interception_pk=pk, pk=attachment_pk)
+        attachment = selectors.access_attachment(request.user, pk, attachment_pk, policies.DELETE_ATTACHMENT)
         services.attachment_delete(actor=request.user, attachment=attachment)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class ShareSerializer(serializers.Serializer):
-    user = serializers.CharField(required=False, max_length=150)
-    group = serializers.CharField(required=False, max_length=150)
+    """Records are shared with users only: `user` is a username. A `group` is refused with a clear error."""
+
+    user = serializers.CharField(max_length=150)
     level = serializers.ChoiceField(choices=["view", "view_sensitive", "none"])
+
+    def to_internal_value(self, data):
+        if hasattr(data, "get") and data.get("group") not in (None, ""):
+            raise serializers.ValidationError({"group": [services.GROUP_SHARING_REMOVED]})
+        return super().to_internal_value(data)
 
     def validate(self, data):
         # A Django ValidationError here becomes a field error of the serializer (DRF converts it).
-        data["target"] = services.share_target(user=data.get("user"), group=data.get("group"))
+        data["target"] = services.share_target(user=data["user"])["user"]
         return data
 
 
 class InterceptionSharesView(APIView):
     """Who one interception is shared with (GET), and sharing or unsharing it (POST, level "none")."""
 
-    def _get(self, request, pk):
-        interception = selectors.interception_get(user=request.user, pk=pk)
-        if not can_at_station(request.user, interception.station, "interception", Action.SHARE):
-            raise PermissionDenied("You cannot share interceptions at this station.")
-        return interception
+    policy = InterceptionPolicy
+    required_actions = {"GET": policies.SHARE, "POST": policies.SHARE}
 
     @extend_schema(responses={200: dict})
     def get(self, request, pk):
-        return Response(selectors.shares_of(self._get(request, pk)))
+        interception = selectors.access_interception(request.user, pk, policies.SHARE, purpose="shares")
+        return Response(selectors.shares_of(interception))
 
     @extend_schema(request=ShareSerializer, responses={200: dict})
     def post(self, request, pk):
-        interception = self._get(request, pk)
+        interception = selectors.access_interception(request.user, pk, policies.SHARE, purpose="share")
         serializer = ShareSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         v = serializer.validated_data
         services.interception_share(
-            actor=request.user, interception=interception, level=v["level"], **v["target"]
+            actor=request.user, interception=interception, level=v["level"], user=v["target"]
         )
         return Response(selectors.shares_of(interception))
 
@@ -193,6 +206,8 @@ class RedFlagViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     serializer_class = RedFlagSerializer
     pagination_class = None
+    policy = InterceptionPolicy
+    required_actions = {"GET": policies.VIEW}
 
     def get_queryset(self):
         return selectors.red_flags_for_user(self.request.user).select_related("country")

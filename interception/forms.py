@@ -62,11 +62,10 @@ class InterceptionForm(forms.Form):
     red_flags = RedFlagChoiceField(
         queryset=None, required=False, widget=forms.CheckboxSelectMultiple, to_field_name="code"
     )
-    certainty = forms.TypedChoiceField(
+    # The rule (1 to 5) is the service's: the form only offers the choices and reads a whole number.
+    certainty = forms.IntegerField(
         label="How sure are you?",
-        choices=[("", "—"), *((i, str(i)) for i in range(1, 6))],
-        coerce=int,
-        empty_value=None,
+        widget=forms.Select(choices=[("", "—"), *((i, str(i)) for i in range(1, 6))]),
         required=False,
     )
     reason = forms.CharField(
@@ -125,7 +124,7 @@ class IntercepteeForm(forms.Form):
     role = forms.ChoiceField(choices=IntercepteeRole.choices)
     full_name = forms.CharField(max_length=200, label="Name")
     gender = forms.ChoiceField(choices=Gender.choices, initial=Gender.UNKNOWN)
-    age = forms.IntegerField(min_value=0, max_value=120, required=False)
+    age = forms.IntegerField(required=False, help_text="Years (0 to 120)")  # checked by the service
     phone = forms.CharField(max_length=32, required=False, widget=forms.TextInput(attrs={"type": "tel"}))
     address = forms.CharField(max_length=300, required=False)
     nationality = forms.CharField(max_length=2, required=False, help_text="Two letters, e.g. NP")
@@ -166,10 +165,10 @@ class AttachmentForm(forms.Form):
 
 
 class ShareForm(forms.Form):
-    """Share one record with a user or a group, or take the share back (level "none")."""
+    """Share one record with one user, or take the share back (level "none"). Records are shared with
+    users only, not groups: each share names the person who may read it."""
 
-    kind = forms.ChoiceField(choices=[("user", "User"), ("group", "Group")], initial="user")
-    name = forms.CharField(max_length=150, label="Username or group name")
+    name = forms.CharField(max_length=150, label="Username")
     level = forms.ChoiceField(
         choices=[
             ("view", "May see it (names masked)"),
@@ -183,10 +182,10 @@ class ShareForm(forms.Form):
         from .services import share_target
 
         data = super().clean()
-        name, kind = data.get("name", "").strip(), data.get("kind")
-        if name and kind:
+        name = data.get("name", "").strip()
+        if name:
             try:
-                data["target"] = share_target(**{kind: name})
+                data["user"] = share_target(user=name)["user"]
             except ValidationError as exc:
                 raise ValidationError({"name": exc.messages}) from None
         return data

@@ -1,6 +1,7 @@
 from django.urls import reverse
 from rest_framework import serializers
 
+from core.fields import StrictBooleanField
 from people.models import Gender
 
 from . import presenters
@@ -21,13 +22,15 @@ class IntercepteeSerializer(serializers.Serializer):
     person_id = serializers.IntegerField(read_only=True)
     name = serializers.CharField(max_length=200)
     gender = serializers.ChoiceField(choices=Gender.choices, default=Gender.UNKNOWN)
-    age = serializers.IntegerField(min_value=0, max_value=120, required=False, allow_null=True)
+    age = serializers.IntegerField(
+        required=False, allow_null=True, help_text="Years, 0 to 120 (checked by the service)."
+    )
     phone = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
     address = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
     nationality = serializers.CharField(max_length=2, required=False, allow_blank=True, default="")
     role = serializers.ChoiceField(choices=IntercepteeRole.choices)
-    consent_to_use_information = serializers.BooleanField(default=False)
-    consent_to_use_photo = serializers.BooleanField(default=False)
+    consent_to_use_information = StrictBooleanField(default=False)
+    consent_to_use_photo = StrictBooleanField(default=False)
 
 
 class InterceptionSerializer(serializers.Serializer):
@@ -42,7 +45,9 @@ class InterceptionSerializer(serializers.Serializer):
         child=serializers.CharField(max_length=20), default=list, write_only=True
     )
     red_flag_score = serializers.IntegerField(read_only=True)
-    certainty = serializers.IntegerField(min_value=1, max_value=5, required=False, allow_null=True)
+    certainty = serializers.IntegerField(
+        required=False, allow_null=True, help_text="How sure the monitor is, 1 to 5 (checked by the service)."
+    )
     reason = serializers.CharField(required=False, allow_blank=True, default="")
     outcome = serializers.ChoiceField(choices=Outcome.choices, required=False, default="")
     outcome_notes = serializers.CharField(required=False, allow_blank=True, default="")

@@ -1,13 +1,12 @@
 """Every write to interceptions: create, update, submit, attach, tally. Each runs in one transaction
 and writes its audit event in that same transaction."""
 
-import hashlib
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
@@ -16,9 +15,11 @@ from accounts.access import can_at_station
 from accounts.models import Station
 from accounts.roles import Action
 from audit.services import record_event
-from core.errors import StaleVersionError
+from core import events, idempotency, outbox
+from core.errors import IdempotencyConflict, StaleVersionError
 from people.models import Gender, Person
 
+from . import policies
 from .models import (
     Attachment,
     AttachmentKind,
@@ -26,6 +27,7 @@ from .models import (
     Interceptee,
     IntercepteeRole,
     Interception,
+    InterceptionRedFlag,
     NumberCounter,
     Outcome,
     RedFlag,
@@ -34,6 +36,7 @@ from .models import (
 from .selectors import red_flags_for_station
 
 CLOCK_SKEW = timedelta(minutes=10)
+MAX_PEOPLE = 50  # people on one interception record (interceptees and suspects together)
 
 
 @dataclass
@@ -96,6 +99,13 @@ def _clean_phone(value: str) -> str:
 
 
 def _validate(*, station: Station, data: InterceptionData, submit: bool) -> list[RedFlag]:
+    if len(data.interceptees) > MAX_PEOPLE:
+        raise ValidationError(
+            {
+                "interceptees": f"A record holds at most {MAX_PEOPLE} people; this one has "
+                f"{len(data.interceptees)}. Record a larger group as several interceptions."
+            }
+        )
     errors: dict[str, list[str]] = {}
     if timezone.is_naive(data.occurred_at):
         errors.setdefault("occurred_at", []).append("Give the time with its time zone.")
@@ -149,10 +159,50 @@ def _next_number(station: Station, occurred_at: datetime) -> str:
     return f"{station.code}-{year}-{counter.last:05d}"
 
 
-def _lock_idempotency_key(user_id: int, key: str) -> None:
-    digest = hashlib.blake2b(f"{user_id}:{key}".encode(), digest_size=8).digest()
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(digest, "big", signed=True)])
+def _idempotency_content(*, station: Station, data: InterceptionData, submit: bool) -> dict:
+    """What a retry must repeat for its key to return the first record: the service data, normalised the
+    way it is stored (text stripped, phones cleaned, flags as a set, the time in UTC)."""
+    occurred_at = data.occurred_at
+    if isinstance(occurred_at, datetime) and timezone.is_aware(occurred_at):
+        occurred_at = occurred_at.astimezone(UTC)
+    return {
+        "station": station.pk,
+        "submit": bool(submit),
+        "occurred_at": occurred_at.isoformat() if isinstance(occurred_at, datetime) else str(occurred_at),
+        "place": (data.place or "").strip(),
+        "certainty": data.certainty,
+        "reason": (data.reason or "").strip(),
+        "outcome": data.outcome or "",
+        "outcome_notes": (data.outcome_notes or "").strip(),
+        "red_flags": sorted({c.strip() for c in data.red_flag_codes if c and c.strip()}),
+        "people": [
+            {
+                "full_name": (p.full_name or "").strip(),
+                "role": p.role,
+                "gender": p.gender,
+                "age": p.age,
+                "phone": _clean_phone(p.phone),
+                "address": (p.address or "").strip(),
+                "nationality": (p.nationality or "").strip().upper(),
+                "consent_to_use_information": bool(p.consent_to_use_information),
+                "consent_to_use_photo": bool(p.consent_to_use_photo),
+            }
+            for p in data.interceptees
+        ],
+    }
+
+
+def _lock_idempotency_key(*, actor, key: str, content: dict) -> Interception | None:
+    """Hold the key for this transaction and return the interception an earlier request with this key and
+    this content created (None when the key is new). Same key, other content: IdempotencyConflict."""
+    first_id = idempotency.previous(user=actor, key=key, object_type="interception", content=content)
+    if first_id is not None:
+        first = Interception.objects.filter(pk=first_id).first()
+        if first is None:
+            raise IdempotencyConflict("The record first saved with this idempotency key no longer exists.")
+        return first
+    # Records created before keys had fingerprints (core.IdempotencyRecord): the key alone decides.
+    return Interception.objects.filter(created_by=actor, idempotency_key=key).first()
 
 
 def _sync_interceptees(*, actor, interception: Interception, people: list[IntercepteeData]) -> None:
@@ -190,36 +240,75 @@ def _sync_interceptees(*, actor, interception: Interception, people: list[Interc
         if row_changed:
             for k in row_changed:
                 setattr(row, k, row_values[k])
+            row._history_user = actor
             row.save(update_fields=row_changed)
-    removed = [pk for pk in existing if pk not in keep]
-    if removed:
-        Interceptee.objects.filter(pk__in=removed).delete()
+    # One by one (a record holds few people), so each removal is kept in the history with its author.
+    for pk in [pk for pk in existing if pk not in keep]:
+        existing[pk]._history_user = actor
+        existing[pk].delete()
     if new_persons:
         persons = bulk_create_with_history([p for p, _ in new_persons], Person, default_user=actor)
-        Interceptee.objects.bulk_create(
-            Interceptee(
-                interception=interception,
-                person=person,
-                role=data.role,
-                consent_to_use_information=data.consent_to_use_information,
-                consent_to_use_photo=data.consent_to_use_photo,
-            )
-            for person, (_, data) in zip(persons, new_persons, strict=True)
+        bulk_create_with_history(
+            [
+                Interceptee(
+                    interception=interception,
+                    person=person,
+                    role=data.role,
+                    consent_to_use_information=data.consent_to_use_information,
+                    consent_to_use_photo=data.consent_to_use_photo,
+                )
+                for person, (_, data) in zip(persons, new_persons, strict=True)
+            ],
+            Interceptee,
+            default_user=actor,
         )
 
 
-def _queue_tally(interception: Interception) -> None:
+def _red_flag_points(interception: Interception, flags: list[RedFlag]) -> dict[int, int]:
+    """Points per ticked flag as the record keeps them: a flag that stays ticked keeps the points it was
+    ticked with; a newly ticked flag takes the catalogue's points now (docs/history.md)."""
+    kept = {}
+    if interception.pk is not None:
+        kept = dict(
+            InterceptionRedFlag.objects.filter(interception=interception).values_list("red_flag_id", "points")
+        )
+    return {f.pk: kept.get(f.pk, f.points) for f in flags}
+
+
+def _set_red_flags(
+    *, actor, interception: Interception, flags: list[RedFlag], points: dict[int, int]
+) -> bool:
+    """Make the record's ticks equal `flags`, each with its snapshot points. Every tick and untick is
+    kept in the history with its points and author. Returns whether anything changed."""
+    existing = {t.red_flag_id: t for t in InterceptionRedFlag.objects.filter(interception=interception)}
+    wanted = {f.pk for f in flags}
+    when = timezone.now()
+    removed = [tick for flag_id, tick in existing.items() if flag_id not in wanted]
+    for tick in removed:
+        tick._history_user, tick._history_date = actor, when
+        tick.delete()
+    added = [
+        InterceptionRedFlag(interception=interception, red_flag=f, points=points[f.pk])
+        for f in flags
+        if f.pk not in existing
+    ]
+    if added:
+        bulk_create_with_history(added, InterceptionRedFlag, default_user=actor, default_date=when)
+    return bool(removed or added)
+
+
+def _queue_tally(interception: Interception, day: date | None = None) -> None:
+    """Recount the station's day (default: the interception's) in a worker, through the outbox: written in
+    this transaction, sent after the commit or, if the broker is down then, by the relay."""
     from .tasks import recompute_daily_tally
 
-    station_id, day = interception.station_id, interception.occurred_on.isoformat()
-    transaction.on_commit(lambda: recompute_daily_tally.delay(station_id, day))
+    day = day or interception.occurred_on
+    outbox.enqueue(recompute_daily_tally, interception.station_id, day.isoformat())
 
 
 def _queue_alerts(interception: Interception) -> None:
-    """Newly submitted: evaluate the alert rules in a worker once the transaction commits (alerts/)."""
-    from alerts.services import queue_interception_alerts
-
-    queue_interception_alerts(interception)
+    """Newly submitted: tell the subscribers (alerts/ evaluates its rules in a worker, through the outbox)."""
+    events.publish("interception.submitted", id=interception.pk)
 
 
 def interception_create(
@@ -230,14 +319,14 @@ def interception_create(
     submit: bool = False,
     idempotency_key: str | None = None,
 ) -> tuple[Interception, bool]:
-    """Create an interception. Returns (interception, created); a repeated idempotency key returns
-    the interception the first request created, unchanged."""
-    if idempotency_key is not None:
-        idempotency_key = idempotency_key.strip()[:64] or None
+    """Create an interception. Returns (interception, created); a repeated idempotency key with the same
+    content returns the interception the first request created, unchanged. The same key with other content
+    raises IdempotencyConflict; a key too long or with control characters is a ValidationError."""
+    idempotency_key = idempotency.clean_key(idempotency_key)
+    content = _idempotency_content(station=station, data=data, submit=submit) if idempotency_key else None
     with transaction.atomic():
         if idempotency_key:
-            _lock_idempotency_key(actor.pk, idempotency_key)
-            first = Interception.objects.filter(created_by=actor, idempotency_key=idempotency_key).first()
+            first = _lock_idempotency_key(actor=actor, key=idempotency_key, content=content)
             if first is not None:
                 return first, False
         if not can_at_station(actor, station, "interception", Action.ADD):
@@ -254,7 +343,7 @@ def interception_create(
             reason=(data.reason or "").strip(),
             outcome=data.outcome,
             outcome_notes=(data.outcome_notes or "").strip(),
-            red_flag_score=sum(f.points for f in flags),
+            red_flag_score=sum(f.points for f in flags),  # the snapshot's sum: every tick is new
             status=Status.SUBMITTED if submit else Status.DRAFT,
             submitted_at=now if submit else None,
             created_by=actor,
@@ -262,7 +351,9 @@ def interception_create(
         )
         interception._history_user = actor
         interception.save()
-        interception.red_flags.set(flags)
+        _set_red_flags(
+            actor=actor, interception=interception, flags=flags, points={f.pk: f.points for f in flags}
+        )
         interception.monitors.add(actor)
         _sync_interceptees(actor=actor, interception=interception, people=data.interceptees)
         record_event(
@@ -272,6 +363,14 @@ def interception_create(
             station=station,
             details={"number": interception.number, "status": interception.status},
         )
+        if idempotency_key:
+            idempotency.remember(
+                user=actor,
+                key=idempotency_key,
+                object_type="interception",
+                object_id=interception.pk,
+                content=content,
+            )
         if submit:
             _queue_tally(interception)
             _queue_alerts(interception)
@@ -289,12 +388,13 @@ def interception_update(
     """Save an edit made on version `expected_version`. A stale version is refused, nothing written."""
     with transaction.atomic():
         current = Interception.objects.select_for_update().select_related("station").get(pk=interception.pk)
-        if not can_at_station(actor, current.station, "interception", Action.CHANGE):
-            raise PermissionDenied("You cannot change interceptions at this station.")
+        if not policies.may_change(actor, current):
+            raise PermissionDenied(policies.MESSAGES[policies.CHANGE])
         if current.version != expected_version:
             raise StaleVersionError(current.version)
         submitting = submit or current.status == Status.SUBMITTED
         flags = _validate(station=current.station, data=data, submit=submitting)
+        points = _red_flag_points(current, flags)
         values = {
             "occurred_at": data.occurred_at,
             "occurred_on": data.occurred_at.astimezone(current.station.tzinfo).date(),
@@ -303,7 +403,7 @@ def interception_update(
             "reason": (data.reason or "").strip(),
             "outcome": data.outcome,
             "outcome_notes": (data.outcome_notes or "").strip(),
-            "red_flag_score": sum(f.points for f in flags),
+            "red_flag_score": sum(points.values()),
         }
         old_day = current.occurred_on
         changed = [k for k, v in values.items() if getattr(current, k) != v]
@@ -313,9 +413,7 @@ def interception_update(
         if newly_submitted:
             current.status, current.submitted_at = Status.SUBMITTED, timezone.now()
             changed += ["status", "submitted_at"]
-        old_codes = set(current.red_flags.values_list("code", flat=True))
-        if old_codes != {f.code for f in flags}:
-            current.red_flags.set(flags)
+        if _set_red_flags(actor=actor, interception=current, flags=flags, points=points):
             changed.append("red_flags")
         _sync_interceptees(actor=actor, interception=current, people=data.interceptees)
         current.version += 1
@@ -334,10 +432,7 @@ def interception_update(
             if newly_submitted:
                 _queue_alerts(current)
             if old_day != current.occurred_on:
-                from .tasks import recompute_daily_tally
-
-                station_id = current.station_id
-                transaction.on_commit(lambda: recompute_daily_tally.delay(station_id, old_day.isoformat()))
+                _queue_tally(current, day=old_day)
     return current
 
 
@@ -350,8 +445,8 @@ SIGNATURES = {
 
 def attachment_add(*, actor, interception: Interception, uploaded_file) -> Attachment:
     """Store a photo (JPEG, PNG) or document (PDF) privately. The type is read from the file's bytes."""
-    if not can_at_station(actor, interception.station, "attachment", Action.ADD):
-        raise PermissionDenied("You cannot add attachments at this station.")
+    if not policies.may_add_attachment(actor, interception):
+        raise PermissionDenied(policies.MESSAGES[policies.ADD_ATTACHMENT])
     if uploaded_file.size > settings.ATTACHMENT_MAX_BYTES:
         raise ValidationError(
             {"file": f"The file is larger than {settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)} MB."}
@@ -373,13 +468,18 @@ def attachment_add(*, actor, interception: Interception, uploaded_file) -> Attac
             uploaded_by=actor,
         )
         attachment.file.save(name, uploaded_file, save=False)
+        attachment._history_user = actor
         attachment.save()
         record_event(
             actor=actor,
             action="attachment.add",
             obj=attachment,
             station=interception.station,
-            details={"interception": interception.number, "size": attachment.size},
+            details={
+                "interception": interception.number,
+                "interception_id": interception.pk,
+                "size": attachment.size,
+            },
         )
     return attachment
 
@@ -405,40 +505,40 @@ SHARE_LEVELS = {
 }
 
 
-def share_target(*, user: str | None = None, group: str | None = None) -> dict:
-    """Find who a record is to be shared with, by username or group name: {"user": User} or
-    {"group": Group}. Unknown names are a ValidationError on that field."""
-    from django.contrib.auth.models import Group
+GROUP_SHARING_REMOVED = "Records are shared with users only, not with groups: give a username."
 
+
+def share_target(*, user: str | None = None, group: str | None = None) -> dict:
+    """Find who a record is to be shared with, by username: {"user": User}. Unknown names are a
+    ValidationError on that field; a group is refused (records are shared with users only)."""
     from accounts.models import User
 
-    if bool(user) == bool(group):
-        raise ValidationError("Give either a user or a group.")
-    if user:
-        found = User.objects.filter(username=user).first()
-        if found is None:
-            raise ValidationError({"user": f"No user named {user!r}."})
-        return {"user": found}
-    found = Group.objects.filter(name=group).first()
+    if group:
+        raise ValidationError({"group": GROUP_SHARING_REMOVED})
+    if not user:
+        raise ValidationError({"user": "Give the username of the person to share with."})
+    found = User.objects.filter(username=user).first()
     if found is None:
-        raise ValidationError({"group": f"No group named {group!r}."})
-    return {"group": found}
+        raise ValidationError({"user": f"No user named {user!r}."})
+    return {"user": found}
 
 
 def interception_share(*, actor, interception: Interception, level: str, user=None, group=None) -> None:
-    """Share one interception with a user or group outside its station, change their level, or (level
+    """Share one interception with a user outside its station, change their level, or (level
     "none") take the share back. Takes effect at once: every selector reads the grants in its SQL."""
     from guardian.shortcuts import assign_perm, remove_perm
 
-    if not can_at_station(actor, interception.station, "interception", Action.SHARE):
-        raise PermissionDenied("You cannot share interceptions at this station.")
+    if not policies.may_share(actor, interception):
+        raise PermissionDenied(policies.MESSAGES[policies.SHARE])
     if level != "none" and level not in SHARE_LEVELS:
         raise ValidationError({"level": f"Choose one of: {', '.join(SHARE_LEVELS)}, none."})
-    if (user is None) == (group is None):
-        raise ValidationError({"user": "Share with one user or one group."})
+    if group is not None:
+        raise ValidationError({"group": GROUP_SHARING_REMOVED})
+    if user is None:
+        raise ValidationError({"user": "Share with one user."})
     if level != "none" and user is not None and not user.is_active:
         raise ValidationError({"user": "This user is deactivated."})
-    target = user if user is not None else group
+    target = user
     with transaction.atomic():
         for action in ("view", "view_sensitive"):
             remove_perm(f"interception.{action}_interception", target, interception)
@@ -446,8 +546,7 @@ def interception_share(*, actor, interception: Interception, level: str, user=No
             assign_perm(f"interception.{action}_interception", target, interception)
         details = {
             "number": interception.number,
-            "user": user.username if user else None,
-            "group": group.name if group else None,
+            "user": user.username,
         }
         if level != "none":
             details["level"] = level
@@ -467,16 +566,72 @@ def interception_unshare(*, actor, interception: Interception, user=None, group=
 def attachment_delete(*, actor, attachment: Attachment) -> None:
     """Remove a photo or document (station managers). The file goes when the transaction commits."""
     station = attachment.interception.station
-    if not can_at_station(actor, station, "attachment", Action.DELETE):
-        raise PermissionDenied("You cannot delete attachments at this station.")
+    if not policies.may_delete_attachment(actor, attachment.interception):
+        raise PermissionDenied(policies.MESSAGES[policies.DELETE_ATTACHMENT])
     with transaction.atomic():
         record_event(
             actor=actor,
             action="attachment.delete",
             obj=attachment,
             station=station,
-            details={"interception": attachment.interception.number, "kind": attachment.kind},
+            details={
+                "interception": attachment.interception.number,
+                "interception_id": attachment.interception_id,
+                "kind": attachment.kind,
+            },
         )
         storage, name = attachment.file.storage, attachment.file.name
+        attachment._history_user = actor
         attachment.delete()
         transaction.on_commit(lambda: storage.delete(name))
+
+
+RED_FLAG_FIELDS = ("code", "group", "text", "points", "country", "active", "sort_order")
+
+
+def red_flag_update(*, actor, flag: RedFlag, data: dict) -> RedFlag:
+    """Add a catalogue flag (unsaved `flag`) or change one (points, active, text...), from the admin.
+
+    The access log keeps old and new values of each changed field (`red_flag.change`), or the new flag's
+    values (`red_flag.create`), so a score can be explained after the catalogue changes."""
+
+    def plain(value):
+        return getattr(value, "code", value)
+
+    unknown = set(data) - set(RED_FLAG_FIELDS)
+    if unknown:
+        raise ValidationError(f"Cannot change {', '.join(sorted(unknown))} here.")
+    with transaction.atomic():
+        if flag.pk is None:
+            for name, value in data.items():
+                setattr(flag, name, value)
+            flag.full_clean()
+            flag._history_user = actor
+            flag.save()
+            values = {name: plain(getattr(flag, name)) for name in RED_FLAG_FIELDS}
+            record_event(actor=actor, action="red_flag.create", obj=flag, details=values)
+            return flag
+        flag = RedFlag.objects.select_for_update().get(pk=flag.pk)
+        changes = {}
+        for name, value in data.items():
+            old = getattr(flag, name)
+            if old != value:
+                changes[name] = {"old": plain(old), "new": plain(value)}
+                setattr(flag, name, value)
+        if changes:
+            flag.full_clean()
+            flag._history_user = actor
+            flag.save(update_fields=list(changes))
+            record_event(
+                actor=actor,
+                action="red_flag.change",
+                obj=flag,
+                # Points and the active flag are always there, old and new (equal when unchanged).
+                details={
+                    "code": flag.code,
+                    "points": {"old": flag.points, "new": flag.points},
+                    "active": {"old": flag.active, "new": flag.active},
+                    **changes,
+                },
+            )
+        return flag

@@ -1,19 +1,17 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.access import can_at_station, station_rights, stations_for
+from accounts.access import stations_for
 from accounts.models import Station
 from accounts.roles import Action
 from audit.selectors import record_events
-from audit.services import record_event
 from core.errors import StaleVersionError
 
-from . import presenters, selectors, services
+from . import policies, presenters, selectors, services
 from .forms import (
     AttachmentForm,
     IntercepteeFormSet,
@@ -27,18 +25,30 @@ from .models import IntercepteeRole
 PAGE_SIZE = 25
 
 
+def _access(request, pk, action: str = policies.VIEW, *, purpose: str = "view"):
+    """`selectors.access_interception` for a page: an action the user may not do answers 404, as a
+    record out of reach does."""
+    try:
+        return selectors.access_interception(request.user, pk, action, purpose=purpose)
+    except PermissionDenied:
+        raise Http404("No such interception.") from None
+
+
+def _access_attachment(request, pk, attachment_pk, action: str = policies.VIEW):
+    try:
+        return selectors.access_attachment(request.user, pk, attachment_pk, action)
+    except PermissionDenied:
+        raise Http404("No such attachment.") from None
+
+
 @login_required
 @require_GET
 def interception_list(request):
     stations = stations_for(request.user, "interception", Action.VIEW).order_by("code")
     form = InterceptionFilterForm(request.GET or None, stations=stations)
     filters = form.filters() if form.is_bound and form.is_valid() else selectors.InterceptionFilters()
-    qs = selectors.interception_list(user=request.user, filters=filters)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    record_event(
-        actor=request.user,
-        action="interception.list",
-        details={"filters": filters.as_details(), "count": page.paginator.count, "page": page.number},
+    page = selectors.interception_page(
+        user=request.user, filters=filters, page_number=request.GET.get("page"), per_page=PAGE_SIZE
     )
     query = request.GET.copy()
     query.pop("page", None)
@@ -59,18 +69,11 @@ def interception_list(request):
 @login_required
 @require_GET
 def interception_detail(request, pk):
-    interception = selectors.interception_get(user=request.user, pk=pk)
-    record_event(
-        actor=request.user,
-        action="interception.view",
-        obj=interception,
-        station=interception.station,
-        details={"number": interception.number, "sensitive": interception.can_see_sensitive},
-    )
     user = request.user
+    interception = _access(request, pk)
     sensitive = interception.can_see_sensitive
-    rights = station_rights(user, interception.station)
-    can_share = ("interception", Action.SHARE) in rights
+    rights = policies.rights_at(user, interception.station)
+    can_share = policies.may_share(user, interception, rights=rights)
     victims, suspects = presenters.split_by_role(presenters.interceptee_rows(interception))
     return render(
         request,
@@ -81,14 +84,15 @@ def interception_detail(request, pk):
             "narrative": presenters.narrative(interception),
             "victims": victims,
             "suspects": suspects,
-            "can_change": sensitive and ("interception", Action.CHANGE) in rights,
-            "can_attach": sensitive and ("attachment", Action.ADD) in rights,
-            "can_delete_attachments": sensitive and ("attachment", Action.DELETE) in rights,
+            "can_change": policies.may_change(user, interception, rights=rights),
+            "can_attach": policies.may_add_attachment(user, interception, rights=rights),
+            "can_delete_attachments": policies.may_delete_attachment(user, interception, rights=rights),
             "attachment_form": AttachmentForm(),
             "history": selectors.history_of(interception),
             "can_share": can_share,
             "shares": selectors.shares_of(interception) if can_share else [],
             "share_form": ShareForm() if can_share else None,
+            # The panel's own read is logged by record_events (the access log's selector).
             "access_events": record_events(user=user, obj=interception) if can_share else None,
         },
     )
@@ -141,8 +145,12 @@ def interception_create(request):
                     idempotency_key=form.cleaned_data.get("idempotency_key") or None,
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                _add_errors(form, exc, formset)
             else:
+                if not created:
+                    # A replay answers with a record saved earlier: read it through the access check
+                    # (rights may have changed since), which logs the read.
+                    interception = _access(request, interception.pk, purpose="replay")
                 if created:
                     messages.success(request, f"Interception {interception.number} saved.")
                 else:
@@ -160,9 +168,7 @@ def interception_create(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def interception_edit(request, pk):
-    interception = selectors.interception_get(user=request.user, pk=pk, action=Action.CHANGE)
-    if not interception.can_see_sensitive:  # nobody edits what they cannot read
-        raise Http404("No such interception.")
+    interception = _access(request, pk, policies.CHANGE, purpose="edit")
     stations = Station.objects.filter(pk=interception.station_id)
     flags = selectors.red_flags_for_station(interception.station)
     if request.method == "POST":
@@ -181,8 +187,10 @@ def interception_edit(request, pk):
                 )
             except StaleVersionError as exc:
                 form.add_error(None, str(exc))
+            except PermissionDenied:
+                raise Http404("No such interception.") from None
             except ValidationError as exc:
-                _add_errors(form, exc)
+                _add_errors(form, exc, formset)
             else:
                 messages.success(
                     request, f"Interception {interception.number} saved (version {interception.version})."
@@ -208,10 +216,14 @@ def interception_edit(request, pk):
     return render(request, "interception/form.html", _form_context(request, form, formset, interception))
 
 
-def _add_errors(form, exc: ValidationError) -> None:
+def _add_errors(form, exc: ValidationError, formset=None) -> None:
+    """The service's validation errors on the fields they name; the people's errors above the people."""
     if hasattr(exc, "error_dict"):
         for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
+            if field == "interceptees" and formset is not None:
+                formset.non_form_errors().extend(errors)
+            else:
+                form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, exc.messages)
 
@@ -219,9 +231,7 @@ def _add_errors(form, exc: ValidationError) -> None:
 @login_required
 @require_POST
 def attachment_upload(request, pk):
-    interception = selectors.interception_get(user=request.user, pk=pk)
-    if not can_at_station(request.user, interception.station, "attachment", Action.ADD):
-        raise Http404("No such interception.")
+    interception = _access(request, pk, policies.ADD_ATTACHMENT, purpose="upload")
     form = AttachmentForm(request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -240,14 +250,7 @@ def attachment_upload(request, pk):
 
 
 def serve_attachment(request, attachment):
-    """Stream a private attachment after its access check; logged as a download."""
-    record_event(
-        actor=request.user,
-        action="attachment.download",
-        obj=attachment,
-        station=attachment.interception.station,
-        details={"interception": attachment.interception.number},
-    )
+    """Stream a private attachment fetched by `selectors.access_attachment` (which logged the download)."""
     response = FileResponse(
         attachment.file.open("rb"),
         content_type=attachment.content_type,
@@ -262,24 +265,22 @@ def serve_attachment(request, attachment):
 @login_required
 @require_GET
 def attachment_download(request, pk, attachment_pk):
-    attachment = selectors.attachment_get(user=request.user, interception_pk=pk, pk=attachment_pk)
-    return serve_attachment(request, attachment)
+    return serve_attachment(request, _access_attachment(request, pk, attachment_pk))
 
 
 @login_required
 @require_POST
 def interception_share(request, pk):
-    interception = selectors.interception_get(user=request.user, pk=pk)
-    if not can_at_station(request.user, interception.station, "interception", Action.SHARE):
-        raise Http404("No such interception.")
+    interception = _access(request, pk, policies.SHARE, purpose="share")
     form = ShareForm(request.POST)
     if not form.is_valid():
         messages.error(request, " ".join(m for errs in form.errors.values() for m in errs))
         return redirect("interception:detail", pk=interception.pk)
-    target = form.cleaned_data["target"]
     try:
         level = form.cleaned_data["level"]
-        services.interception_share(actor=request.user, interception=interception, level=level, **target)
+        services.interception_share(
+            actor=request.user, interception=interception, level=level, user=form.cleaned_data["user"]
+        )
         name = form.cleaned_data["name"]
         messages.success(
             request,
@@ -293,7 +294,7 @@ def interception_share(request, pk):
 @login_required
 @require_POST
 def attachment_delete(request, pk, attachment_pk):
-    attachment = selectors.attachment_get(user=request.user, interception_pk=pk, pk=attachment_pk)
+    attachment = _access_attachment(request, pk, attachment_pk, policies.DELETE_ATTACHMENT)
     try:
         services.attachment_delete(actor=request.user, attachment=attachment)
     except PermissionDenied:

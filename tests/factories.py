@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 
 import factory
@@ -90,6 +91,52 @@ def login(client, user):
     session[DEVICE_ID_SESSION_KEY] = totp_device(user).persistent_id
     session.save()
     return client
+
+
+def csrf_from(page) -> str:
+    """The CSRF token of a rendered form (a response, or its HTML)."""
+    html = page if isinstance(page, str) else page.content.decode()
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+
+
+def sign_in(user):
+    """The real sign-in: the login form, then the second factor's form, with CSRF checks on."""
+    from django.test import Client
+    from django.urls import reverse
+
+    device = totp_device(user)
+    client = Client(enforce_csrf_checks=True)
+    form = client.get(reverse("login"))
+    response = client.post(
+        reverse("login"),
+        {"username": user.username, "password": PASSWORD, "csrfmiddlewaretoken": csrf_from(form)},
+    )
+    assert response.status_code == 302, response.content.decode()[:500]
+    form = client.get(reverse("mfa-verify"))
+    if form.status_code == 200:
+        response = client.post(
+            reverse("mfa-verify"), {"code": totp_code(device), "csrfmiddlewaretoken": csrf_from(form)}
+        )
+        assert response.status_code == 302
+    return client
+
+
+def interception_form(station, *, when, **fields) -> dict:
+    """What the interception form posts for one potential victim, Sita Tamang, at `when` (station time);
+    `fields` add or override (the CSRF token, the idempotency key, "submit"...)."""
+    return {
+        "station": station.pk,
+        "occurred_at": when.astimezone(station.tzinfo).strftime("%Y-%m-%dT%H:%M"),
+        "place": "Belahiya checkpoint",
+        "people-TOTAL_FORMS": "1",
+        "people-INITIAL_FORMS": "0",
+        "people-MIN_NUM_FORMS": "0",
+        "people-MAX_NUM_FORMS": "1000",
+        "people-0-full_name": "Sita Tamang",
+        "people-0-role": "potential_victim",
+        "people-0-gender": "female",
+        **fields,
+    }
 
 
 def wait_for(predicate, timeout=15.0, step=0.1) -> bool:

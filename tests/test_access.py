@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from accounts import services as account_services
 from accounts.permissions_doc import BEGIN, END, render
@@ -123,19 +124,32 @@ def test_sharing_one_record_takes_effect_at_once_and_is_logged(client, record, m
     assert actions.count("interception.share") == 2 and "interception.unshare" in actions
 
 
-def test_sharing_with_a_group_through_the_page_and_the_api(client, record, manager, monitor, outsider, api):
+def test_records_are_shared_with_users_only_not_groups(client, record, manager, monitor, outsider, api):
     legal_team = Group.objects.create(name="legal-aid")
     outsider.groups.add(legal_team)
+    # the API refuses a group, with a clear message, and shares nothing
+    response = api(manager).post(
+        f"{URL}{record.pk}/shares/", {"group": "legal-aid", "level": "view"}, format="json"
+    )
+    assert response.status_code == 400
+    assert "users only" in response.json()["error"]["fields"]["group"][0]
+    # so does the service
+    with pytest.raises(ValidationError) as refused:
+        services.interception_share(actor=manager, interception=record, level="view", group=legal_team)
+    assert "users only" in str(refused.value)
+    assert api(outsider).get(f"{URL}{record.pk}/").status_code == 404
+    # the page's form asks for a username only; a user share works from it
     login(client, manager)
+    html = client.get(reverse("interception:detail", args=[record.pk])).content.decode()
+    assert 'name="kind"' not in html and "Share with (username)" in html
     response = client.post(
-        reverse("interception:share", args=[record.pk]),
-        {"kind": "group", "name": "legal-aid", "level": "view"},
+        reverse("interception:share", args=[record.pk]), {"name": "lawyer", "level": "view"}
     )
     assert response.status_code == 302
     assert api(outsider).get(f"{URL}{record.pk}/").status_code == 200
     shares = api(manager).get(f"{URL}{record.pk}/shares/").json()
-    assert shares == [{"kind": "group", "name": "legal-aid", "level": "view"}]
-    api(manager).post(f"{URL}{record.pk}/shares/", {"group": "legal-aid", "level": "none"}, format="json")
+    assert shares == [{"kind": "user", "name": "lawyer", "level": "view"}]
+    api(manager).post(f"{URL}{record.pk}/shares/", {"user": "lawyer", "level": "none"}, format="json")
     assert api(outsider).get(f"{URL}{record.pk}/").status_code == 404
     # a monitor may not share: the share page and API answer as if the record were not there for sharing
     assert (
@@ -144,8 +158,7 @@ def test_sharing_with_a_group_through_the_page_and_the_api(client, record, manag
     login(client, monitor)
     assert (
         client.post(
-            reverse("interception:share", args=[record.pk]),
-            {"kind": "user", "name": "lawyer", "level": "view"},
+            reverse("interception:share", args=[record.pk]), {"name": "lawyer", "level": "view"}
         ).status_code
         == 404
     )
@@ -183,7 +196,8 @@ def test_history_shows_who_changed_what(client, record, manager):
 def test_denied_access_is_logged_and_answers_404(client, record, other_monitor):
     assert page(client, other_monitor, record).status_code == 404
     event = AccessEvent.objects.get(action="access.denied")
-    assert event.actor == other_monitor and event.details["object_id"] == str(record.pk)
+    assert event.actor == other_monitor and event.object_id == str(record.pk)
+    assert event.object_type == "interception" and event.station == record.station
 
 
 def test_who_accessed_this_panel_for_station_managers_only(client, record, manager, monitor):
@@ -236,7 +250,8 @@ def test_failed_logins_are_logged_and_lock_the_account(client, monitor):
         for _ in range(5)
     ]
     assert statuses == [200, 200, 200, 200, 429]  # the fifth failure locks the account
-    assert AccessEvent.objects.filter(action="login.failed", details__username=monitor.username).count() == 5
+    failed = AccessEvent.objects.filter(action="login.failed", details__key=f"user:{monitor.pk}")
+    assert failed.count() == 5
     locked = client.post(reverse("login"), {"username": monitor.username, "password": PASSWORD})
     assert locked.status_code == 429
     assert "Too many failed logins" in locked.content.decode()
@@ -251,7 +266,7 @@ def test_deactivating_a_user_ends_sessions_and_token_at_once(client, monitor, ma
     account_services.user_deactivate(actor=manager, user=monitor)
     assert client.get(reverse("interception:list")).status_code == 302
     assert token_client.get(URL).status_code == 401
-    assert not Token.objects.filter(user=monitor).exists()
+    assert not AuthToken.objects.filter(user=monitor).exists()
     event = AccessEvent.objects.get(action="user.deactivate")
     assert event.details["sessions_ended"] == 1 and event.details["tokens_revoked"] == 1
 

@@ -54,8 +54,10 @@ def test_drafts_do_not_queue_a_tally(monitor, bhw):
 
 
 def test_healthz_reports_worker_database_and_redis(client, worker):
-    response = client.get("/healthz")
-    assert response.status_code == 200, response.json()
+    # A worker that has just started answers pings once its control channel is up: allow it a moment.
+    responses = []
+    assert wait_for(lambda: responses.append(client.get("/healthz")) or responses[-1].status_code == 200)
+    response = responses[-1]
     data = response.json()
     assert data["status"] == "ok"
     assert data["checks"]["database"]["ok"] and data["checks"]["redis"]["ok"]
