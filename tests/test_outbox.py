@@ -19,6 +19,7 @@ from django.core.management import call_command
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from kombu import pools as kombu_pools
 
 from accounts.roles import Role
 from alerts.models import Notification, Rule
@@ -91,8 +92,9 @@ def point_celery_at(url: str, settings, monkeypatch) -> None:
 
 def reset_pools() -> None:
     """Forget Celery's pooled connections: they are bound to the broker URL they were made for."""
-    if app._pool is not None:
-        app._pool.force_close_all()
+    # Celery's pools come from kombu's process-wide registries (one pool per broker URL): close and forget
+    # them all, or a later use of the same URL gets the closed pool back ("Acquire on closed pool").
+    kombu_pools.reset()
     app._pool = None
     app.amqp._producer_pool = None
     # The control mailbox (pings, as /healthz sends) caches the producer pool it first used.
