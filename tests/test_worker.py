@@ -7,6 +7,7 @@ import redis
 from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from config.celery import app
 from interception.models import DailyTally, Interception
@@ -24,8 +25,14 @@ def worker():
 
 
 def test_submitting_recomputes_the_daily_tally_in_a_worker(worker, monitor, bhw):
+    # Yesterday at noon, station time: the second record, 5 minutes later, falls on the same local day
+    # whatever the hour the test runs at.
+    noon = timezone.now().astimezone(bhw.tzinfo).replace(hour=12, minute=0, second=0, microsecond=0)
     interception = make_interception(
-        monitor, bhw, people=[person("Sita"), person("Gita"), person("Ram", role="suspect")]
+        monitor,
+        bhw,
+        people=[person("Sita"), person("Gita"), person("Ram", role="suspect")],
+        occurred_at=noon - timedelta(days=1),
     )
     assert wait_for(lambda: DailyTally.objects.filter(station=bhw, day=interception.occurred_on).exists())
     tally = DailyTally.objects.get(station=bhw, day=interception.occurred_on)
