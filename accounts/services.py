@@ -12,6 +12,7 @@ from django.utils import timezone
 from knox.models import AuthToken
 
 from audit.services import record_event
+from core.services import model_update, plain
 
 from .models import Country, Membership, Station, User, validate_timezone
 from .policies import may_change_privileges, may_change_roles_of, may_change_user
@@ -22,26 +23,6 @@ PRIVILEGE_FLAGS = ("is_staff", "is_superuser")
 # Fields of a user that are not flags, groups or permissions; their changes are logged by name only
 # (the values are personal data or timestamps).
 USER_PROFILE_FIELDS = ("username", "first_name", "last_name", "email", "last_login", "date_joined")
-
-
-def _plain(value):
-    """A value as the access log keeps it: a station or country by its code, another row by its id."""
-    if isinstance(value, Station | Country):
-        return value.code
-    if isinstance(value, models.Model):
-        return value.pk
-    return value
-
-
-def _apply(obj: models.Model, data: dict) -> dict:
-    """Set the fields in `data` on `obj`; return {field: {"old": .., "new": ..}} for those that changed."""
-    changes = {}
-    for field, new in data.items():
-        old = getattr(obj, field)
-        if old != new:
-            changes[field] = {"old": _plain(old), "new": _plain(new)}
-            setattr(obj, field, new)
-    return changes
 
 
 def _permissions(permissions) -> set[Permission]:
@@ -84,12 +65,12 @@ def station_update(*, actor, station: Station, data: dict) -> Station:
     if created:
         station.full_clean()
         station.save()
-        values = {f: _plain(getattr(station, f)) for f in ("code", "name", "country", "timezone", "active")}
+        values = {f: plain(getattr(station, f)) for f in ("code", "name", "country", "timezone", "active")}
         values["alert_score_threshold"] = station.alert_score_threshold
         record_event(actor=actor, action="station.create", obj=station, station=station, details=values)
         return station
     station = Station.objects.select_for_update().get(pk=station.pk)
-    changes = _apply(station, data)
+    changes = model_update(station, data)
     station._history_user = actor
     if changes:
         station.full_clean()
@@ -108,7 +89,7 @@ def country_update(*, actor, country: Country, data: dict) -> Country:
         record_event(actor=actor, action="country.create", obj=country, details=values)
         return country
     country = Country.objects.select_for_update().get(pk=country.pk)
-    changes = _apply(country, data)
+    changes = model_update(country, data)
     if changes:
         country.full_clean()
         country.save(update_fields=list(changes))
@@ -237,8 +218,8 @@ def user_update(*, actor, user: User, data: dict) -> User:
     unknown = set(data) - set(USER_FLAGS) - set(USER_PROFILE_FIELDS)
     if unknown:
         raise ValidationError(f"Cannot change {', '.join(sorted(unknown))} here.")
-    flags = _apply(user, {f: bool(v) for f, v in data.items() if f in USER_FLAGS})
-    profile = _apply(user, {f: v for f, v in data.items() if f in USER_PROFILE_FIELDS})
+    flags = model_update(user, {f: bool(v) for f, v in data.items() if f in USER_FLAGS})
+    profile = model_update(user, {f: v for f, v in data.items() if f in USER_PROFILE_FIELDS})
     privileged = any(f in flags for f in PRIVILEGE_FLAGS) or (
         "is_active" in flags and actor is not None and actor.pk == user.pk
     )

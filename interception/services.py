@@ -17,6 +17,7 @@ from accounts.roles import Action
 from audit.services import record_event
 from core import events, idempotency, outbox
 from core.errors import IdempotencyConflict, StaleVersionError
+from core.services import model_update, plain
 from people.models import Gender, Person
 
 from . import policies
@@ -595,9 +596,6 @@ def red_flag_update(*, actor, flag: RedFlag, data: dict) -> RedFlag:
     The access log keeps old and new values of each changed field (`red_flag.change`), or the new flag's
     values (`red_flag.create`), so a score can be explained after the catalogue changes."""
 
-    def plain(value):
-        return getattr(value, "code", value)
-
     unknown = set(data) - set(RED_FLAG_FIELDS)
     if unknown:
         raise ValidationError(f"Cannot change {', '.join(sorted(unknown))} here.")
@@ -612,12 +610,7 @@ def red_flag_update(*, actor, flag: RedFlag, data: dict) -> RedFlag:
             record_event(actor=actor, action="red_flag.create", obj=flag, details=values)
             return flag
         flag = RedFlag.objects.select_for_update().get(pk=flag.pk)
-        changes = {}
-        for name, value in data.items():
-            old = getattr(flag, name)
-            if old != value:
-                changes[name] = {"old": plain(old), "new": plain(value)}
-                setattr(flag, name, value)
+        changes = model_update(flag, data)
         if changes:
             flag.full_clean()
             flag._history_user = actor
