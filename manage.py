@@ -4,10 +4,16 @@ import sys
 
 if __name__ == "__main__":
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    # DEBUG comes only from the configuration: the environment, else `.env` (config/settings.py reads it
-    # without overriding the environment), else off. manage.py sets no default of its own, so a `.env` with
-    # DEBUG=0 is obeyed and a server's `manage.py` runs with production settings. Development commands pass
-    # DEBUG=1 (the Makefile's targets and scripts/run.sh do, unless the environment or `.env` sets DEBUG).
+    # DEBUG comes from the configuration: the environment, else `.env`; a `.env` with DEBUG=0 is obeyed, so a
+    # server's `manage.py` runs with production settings. Only when neither says anything (a development
+    # checkout) does the command line default to DEBUG=1, as the Makefile and scripts/run.sh do. The serving
+    # processes (config/wsgi.py, asgi.py, the Celery app) have no such default.
+    from pathlib import Path
+
+    import environ
+
+    environ.Env.read_env(Path(__file__).resolve().with_name(".env"), overwrite=False)
+    os.environ.setdefault("DEBUG", "1")
     from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 

@@ -24,7 +24,7 @@ cat <<TXT
   (worker log: var/worker.log, beat log: var/beat.log; health: http://127.0.0.1:${PORT}/healthz)
 
   Demo logins (password: ${DEMO_PASSWORD:-demo-pass-2026}). Two-step login code for a demo user:
-    DEBUG=1 .venv/bin/python manage.py demo_code monitor
+    .venv/bin/python manage.py demo_code monitor
   (or add the key GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ to an authenticator app)
 
     monitor        border monitor at BHW (Bhairahawa)
