@@ -12,6 +12,7 @@ from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.db.models import Count
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from knox.models import AuthToken
@@ -21,7 +22,6 @@ from .models import Country, Membership, Station, User
 from .policies import may_change_privileges, may_change_roles_of, may_change_user
 
 USER_FIELDS = (*services.USER_FLAGS, *services.USER_PROFILE_FIELDS, "groups", "user_permissions")
-STATION_FIELDS = ("code", "name", "country", "timezone", "active", "alert_score_threshold")
 
 
 def _changed(form, fields) -> dict:
@@ -134,9 +134,12 @@ class GroupAdmin(BaseGroupAdmin):
 
     list_display = ["name", "members"]
 
-    @admin.display(description="members")
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(member_count=Count("user", distinct=True))
+
+    @admin.display(description="members", ordering="member_count")
     def members(self, obj):
-        return obj.user_set.count()
+        return obj.member_count
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
@@ -188,7 +191,7 @@ class StationAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         services.station_update(
-            actor=request.user, station=obj, data=_changed(form, STATION_FIELDS) if change else {}
+            actor=request.user, station=obj, data=_changed(form, services.STATION_FIELDS) if change else {}
         )
 
 

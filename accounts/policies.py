@@ -1,5 +1,7 @@
 """Who must do what to sign in."""
 
+from functools import cache
+
 from .access import has_any_grant
 from .models import Membership
 from .roles import PERMISSIONS, Action, Role
@@ -10,14 +12,15 @@ from .roles import PERMISSIONS, Action, Role
 ROLES_SEEING_ACCESS_DATA = frozenset({Role.AUDITOR, Role.ADMIN})
 
 
-def roles_requiring_mfa() -> list[str]:
+@cache  # the permission table is static
+def roles_requiring_mfa() -> tuple[str, ...]:
     """Every role that can see sensitive fields, or read the access log, plus auditors and admins."""
     roles = set(ROLES_SEEING_ACCESS_DATA)
     for record_type, table in PERMISSIONS.items():
         for role, acts in table.items():
             if Action.VIEW_SENSITIVE in acts or (record_type == "access_log" and acts):
                 roles.add(role)
-    return sorted(str(role) for role in roles)
+    return tuple(sorted(str(role) for role in roles))
 
 
 def mfa_required(user) -> bool:

@@ -55,18 +55,25 @@ def station_create(*, actor, code: str, name: str, country_code: str, timezone: 
     return station, created
 
 
+# The fields of a station the admin edits (and the access log reports, old and new).
+STATION_FIELDS = ("code", "name", "country", "timezone", "active", "alert_score_threshold")
+
+
+def _set_diff(old: set[str], new: set[str]) -> dict:
+    """Two sets of names as the access log reports a change of them."""
+    return {"old": sorted(old), "new": sorted(new), "added": sorted(new - old), "removed": sorted(old - new)}
+
+
 @transaction.atomic
 def station_update(*, actor, station: Station, data: dict) -> Station:
     """Create a station (unsaved `station`) or change one, e.g. its alert threshold, from the admin.
 
     The event keeps old and new values of every changed field."""
-    created = station.pk is None
-    station._history_user = actor  # the station's change history (simple-history) names who did it
-    if created:
+    if station.pk is None:
+        station._history_user = actor  # the station's change history (simple-history) names who did it
         station.full_clean()
         station.save()
-        values = {f: plain(getattr(station, f)) for f in ("code", "name", "country", "timezone", "active")}
-        values["alert_score_threshold"] = station.alert_score_threshold
+        values = {f: plain(getattr(station, f)) for f in STATION_FIELDS}
         record_event(actor=actor, action="station.create", obj=station, station=station, details=values)
         return station
     station = Station.objects.select_for_update().get(pk=station.pk)
@@ -123,8 +130,8 @@ def _membership_values(membership: Membership) -> dict:
     return {
         "user_id": membership.user_id,
         "role": membership.role,
-        "station": membership.station.code if membership.station_id else None,
-        "country": membership.country.code if membership.country_id else None,
+        "station": plain(membership.station),
+        "country": plain(membership.country),
     }
 
 
@@ -242,13 +249,7 @@ def user_update(*, actor, user: User, data: dict) -> User:
                 actor=actor,
                 action="user.groups",
                 obj=user,
-                details={
-                    "user": user.username,
-                    "old": sorted(g.name for g in old),
-                    "new": sorted(g.name for g in new),
-                    "added": sorted(g.name for g in new - old),
-                    "removed": sorted(g.name for g in old - new),
-                },
+                details={"user": user.username, **_set_diff({g.name for g in old}, {g.name for g in new})},
             )
     if permissions is not None:
         old_p = set(user.user_permissions.select_related("content_type"))
@@ -261,13 +262,7 @@ def user_update(*, actor, user: User, data: dict) -> User:
                 actor=actor,
                 action="user.permissions",
                 obj=user,
-                details={
-                    "user": user.username,
-                    "old": sorted(_perm_labels(old_p)),
-                    "new": sorted(_perm_labels(new_p)),
-                    "added": sorted(_perm_labels(new_p - old_p)),
-                    "removed": sorted(_perm_labels(old_p - new_p)),
-                },
+                details={"user": user.username, **_set_diff(_perm_labels(old_p), _perm_labels(new_p))},
             )
     if flags.get("is_active", {}).get("new") is False:
         user_deactivate(actor=actor, user=user)
@@ -311,12 +306,7 @@ def group_update(*, actor, group: Group, name: str, permissions=None) -> Group:
     if old_name != name:
         details["name"] = {"old": old_name, "new": name}
     if new_p != old_p:
-        details["permissions"] = {
-            "old": sorted(_perm_labels(old_p)),
-            "new": sorted(_perm_labels(new_p)),
-            "added": sorted(_perm_labels(new_p - old_p)),
-            "removed": sorted(_perm_labels(old_p - new_p)),
-        }
+        details["permissions"] = _set_diff(_perm_labels(old_p), _perm_labels(new_p))
     if created or details:
         details["members"] = group.user_set.count()
         action = "group.create" if created else "group.change"

@@ -25,6 +25,7 @@ from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from accounts.lockout import key_user_id
 from audit.models import AccessEvent
 from audit.services import record_event
 from core import outbox
@@ -241,12 +242,8 @@ def security_check(*, kind: str, key: str) -> list[Notification]:
         count = failures.count()
         if count < LOGIN_FAILURES:
             return []
-        account_id = login_key.removeprefix("user:") if login_key.startswith("user:") else None
-        account = (
-            User.objects.filter(pk=int(account_id)).only("pk").first()
-            if account_id and account_id.isdigit()
-            else None
-        )
+        account_id = key_user_id(login_key)
+        account = User.objects.filter(pk=account_id).only("pk").first() if account_id is not None else None
         if account is not None:
             what = f"account #{account.pk}"
             url = _admin_url("accounts_user_change", account.pk)

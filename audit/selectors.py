@@ -153,7 +153,7 @@ def _number_q(user, number: str) -> Q:
         return q
     covered = stations_for(user, RECORD_TYPE, Action.VIEW).values("pk")
     for pk in interception.objects.filter(number=number, station__in=covered).values_list("pk", flat=True):
-        q |= about_record("interception", pk, number=number)
+        q |= about_record("interception", pk)
     return q
 
 

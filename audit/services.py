@@ -38,9 +38,6 @@ def id_value(value):
         return str(value)
 
 
-_id_value = id_value
-
-
 def record_event(
     *,
     actor,
@@ -69,7 +66,7 @@ def record_event(
     meta = current_request_meta()
     details = dict(details or {})
     if object_ids is not None:
-        details["ids"] = sorted({_id_value(i) for i in object_ids}, key=lambda v: (isinstance(v, str), v))
+        details["ids"] = sorted({id_value(i) for i in object_ids}, key=lambda v: (isinstance(v, str), v))
     if stations is not None:
         details["stations"] = sorted({getattr(s, "code", s) for s in stations if s})
     is_user = actor is not None and getattr(actor, "is_authenticated", False)

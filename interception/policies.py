@@ -33,10 +33,6 @@ def _rights(user, interception: Interception, rights) -> frozenset[tuple[str, st
     return rights_at(user, interception.station) if rights is None else rights
 
 
-def may_see_sensitive_by_role(user, interception: Interception, *, rights=None) -> bool:
-    return (INTERCEPTION, Action.VIEW_SENSITIVE) in _rights(user, interception, rights)
-
-
 def may_change(user, interception: Interception, *, rights=None) -> bool:
     """May edit the record (its fields, flags and people): a station role granting `change` and
     `view_sensitive` on interceptions. Never through a share."""

@@ -601,8 +601,7 @@ def red_flag_update(*, actor, flag: RedFlag, data: dict) -> RedFlag:
         raise ValidationError(f"Cannot change {', '.join(sorted(unknown))} here.")
     with transaction.atomic():
         if flag.pk is None:
-            for name, value in data.items():
-                setattr(flag, name, value)
+            model_update(flag, data)
             flag.full_clean()
             flag._history_user = actor
             flag.save()

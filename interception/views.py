@@ -147,13 +147,12 @@ def interception_create(request):
             except ValidationError as exc:
                 _add_errors(form, exc, formset)
             else:
-                if not created:
-                    # A replay answers with a record saved earlier: read it through the access check
-                    # (rights may have changed since), which logs the read.
-                    interception = _access(request, interception.pk, purpose="replay")
                 if created:
                     messages.success(request, f"Interception {interception.number} saved.")
                 else:
+                    # A replay answers with a record saved earlier: read it through the access check
+                    # (rights may have changed since), which logs the read.
+                    interception = _access(request, interception.pk, purpose="replay")
                     messages.info(request, f"Interception {interception.number} was already saved.")
                 return redirect("interception:detail", pk=interception.pk)
     else:
