@@ -3,7 +3,6 @@ from django.core.paginator import InvalidPage
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import ListAPIView
-from rest_framework.permissions import BasePermission
 
 from core.permissions import Check, PolicyPermission
 
@@ -26,11 +25,7 @@ FILTER_PARAMS = [
 ]
 
 
-class CanReadAccessLog(BasePermission):
-    message = "Only auditors may read the access log."
-
-    def has_permission(self, request, view):
-        return can_read_log(request.user)
+READ_LOG_MESSAGE = "Only auditors may read the access log."
 
 
 class AuditEventList(ListAPIView):
@@ -41,7 +36,7 @@ class AuditEventList(ListAPIView):
 
     serializer_class = AccessEventSerializer
     permission_classes = [PolicyPermission]
-    policy = Check(can_read_log, CanReadAccessLog.message)
+    policy = Check(can_read_log, READ_LOG_MESSAGE)
     required_actions = {"GET": "view"}
 
     def filters(self) -> selectors.EventFilters:

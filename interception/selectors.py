@@ -252,13 +252,13 @@ def denied(
     if not getattr(user, "is_authenticated", False):
         return
     if station is None:
-        try:
-            found = model.objects.filter(pk=int(pk)).values_list(f"{station_field}_id", flat=True).first()
+        try:  # the record's station, in one query (none: the record does not exist)
+            record = model.objects.filter(pk=int(pk)).values(f"{station_field}_id")
+            station = Station.objects.filter(pk__in=record).first()
         except (ValueError, TypeError, OverflowError):
             return
-        if found is None:
+        if station is None:
             return
-        station = Station.objects.filter(pk=found).first()
     record_event(
         actor=user,
         action="access.denied",

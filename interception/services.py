@@ -265,23 +265,23 @@ def _sync_interceptees(*, actor, interception: Interception, people: list[Interc
         )
 
 
-def _red_flag_points(interception: Interception, flags: list[RedFlag]) -> dict[int, int]:
+def _red_flag_points(existing: dict[int, InterceptionRedFlag], flags: list[RedFlag]) -> dict[int, int]:
     """Points per ticked flag as the record keeps them: a flag that stays ticked keeps the points it was
-    ticked with; a newly ticked flag takes the catalogue's points now (docs/history.md)."""
-    kept = {}
-    if interception.pk is not None:
-        kept = dict(
-            InterceptionRedFlag.objects.filter(interception=interception).values_list("red_flag_id", "points")
-        )
-    return {f.pk: kept.get(f.pk, f.points) for f in flags}
+    ticked with (`existing`: the record's ticks by flag id); a newly ticked flag takes the catalogue's
+    points now (docs/history.md)."""
+    return {f.pk: existing[f.pk].points if f.pk in existing else f.points for f in flags}
 
 
 def _set_red_flags(
-    *, actor, interception: Interception, flags: list[RedFlag], points: dict[int, int]
+    *,
+    actor,
+    interception: Interception,
+    flags: list[RedFlag],
+    existing: dict[int, InterceptionRedFlag],
+    points: dict[int, int],
 ) -> bool:
-    """Make the record's ticks equal `flags`, each with its snapshot points. Every tick and untick is
-    kept in the history with its points and author. Returns whether anything changed."""
-    existing = {t.red_flag_id: t for t in InterceptionRedFlag.objects.filter(interception=interception)}
+    """Make the record's ticks (`existing`, by flag id) equal `flags`, each with its snapshot points. Every
+    tick and untick is kept in the history with its points and author. Returns whether anything changed."""
     wanted = {f.pk for f in flags}
     when = timezone.now()
     removed = [tick for flag_id, tick in existing.items() if flag_id not in wanted]
@@ -352,9 +352,8 @@ def interception_create(
         )
         interception._history_user = actor
         interception.save()
-        _set_red_flags(
-            actor=actor, interception=interception, flags=flags, points={f.pk: f.points for f in flags}
-        )
+        points = _red_flag_points({}, flags)  # a new record: every tick takes today's points
+        _set_red_flags(actor=actor, interception=interception, flags=flags, existing={}, points=points)
         interception.monitors.add(actor)
         _sync_interceptees(actor=actor, interception=interception, people=data.interceptees)
         record_event(
@@ -395,7 +394,8 @@ def interception_update(
             raise StaleVersionError(current.version)
         submitting = submit or current.status == Status.SUBMITTED
         flags = _validate(station=current.station, data=data, submit=submitting)
-        points = _red_flag_points(current, flags)
+        ticks = {t.red_flag_id: t for t in InterceptionRedFlag.objects.filter(interception=current)}
+        points = _red_flag_points(ticks, flags)
         values = {
             "occurred_at": data.occurred_at,
             "occurred_on": data.occurred_at.astimezone(current.station.tzinfo).date(),
@@ -414,7 +414,7 @@ def interception_update(
         if newly_submitted:
             current.status, current.submitted_at = Status.SUBMITTED, timezone.now()
             changed += ["status", "submitted_at"]
-        if _set_red_flags(actor=actor, interception=current, flags=flags, points=points):
+        if _set_red_flags(actor=actor, interception=current, flags=flags, existing=ticks, points=points):
             changed.append("red_flags")
         _sync_interceptees(actor=actor, interception=current, people=data.interceptees)
         current.version += 1
