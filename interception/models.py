@@ -23,6 +23,9 @@ class RedFlag(models.Model):
     code = models.CharField(max_length=20, unique=True)
     group = models.CharField(max_length=20, choices=RedFlagGroup.choices)
     text = models.CharField(max_length=300)
+    text_ne = models.CharField(
+        "text in Nepali", max_length=300, blank=True, help_text="Shown to users whose language is Nepali."
+    )
     points = models.PositiveSmallIntegerField(validators=[MaxValueValidator(100)])
     country = models.ForeignKey(
         "accounts.Country",
