@@ -6,7 +6,7 @@ export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/interception
 # Development targets run with DEBUG=1 unless the environment or .env sets DEBUG (manage.py has no default).
 DEV_DEBUG := $(if $(or $(DEBUG),$(shell grep -sqE '^[[:space:]]*(export[[:space:]]+)?DEBUG=' .env && echo y)),,DEBUG=1)
 
-.PHONY: run test install services chromium db migrate demo bench lint format check clean
+.PHONY: run test install services chromium gettext messages db migrate demo bench lint format check clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || python3 -m venv .venv
@@ -23,6 +23,16 @@ services:
 chromium:
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# GNU gettext (xgettext, msgmerge, msgfmt): the i18n tests extract and compile the Nepali catalogue.
+gettext:
+	@command -v msgfmt >/dev/null && command -v xgettext >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext >/dev/null; }
+
+# Update the Nepali catalogue from the code and templates, then compile it (docs/i18n.md). Translate every
+# new or changed entry in locale/ne/LC_MESSAGES/django.po, then run this again: the .mo is committed.
+messages: install gettext
+	@DEBUG=1 $(PY) manage.py makemessages -l ne --no-obsolete --ignore='.venv/*' --ignore='var/*' --ignore='tests/*' --ignore='benchmarks/*'
+	@DEBUG=1 $(PY) manage.py compilemessages -l ne --ignore='.venv/*'
+
 db: services
 	@psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='interception'" | grep -q 1 \
 	  || createdb -h 127.0.0.1 -U postgres interception
@@ -36,12 +46,13 @@ demo: migrate
 run: demo
 	@bash scripts/run.sh
 
-test: install services chromium
+test: install services chromium gettext
 	@$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: install services
 	@$(PY) -m benchmarks.run $(BENCH_ARGS)
 	@$(PY) -m benchmarks.exports
+	@$(PY) -m benchmarks.pageweight
 
 lint: install
 	@.venv/bin/ruff check .

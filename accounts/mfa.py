@@ -19,6 +19,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils.translation import gettext as _
 from django_otp import devices_for_user
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -79,7 +80,7 @@ def secret_base32(device: TOTPDevice) -> str:
 def _new_recovery_codes(user) -> list[str]:
     StaticDevice.objects.filter(user=user).delete()
     static = StaticDevice.objects.create(user=user, name="Recovery codes", confirmed=True)
-    codes = [StaticToken.random_token() for _ in range(RECOVERY_CODES)]
+    codes = [StaticToken.random_token() for _i in range(RECOVERY_CODES)]
     StaticToken.objects.bulk_create(StaticToken(device=static, token=c) for c in codes)
     return codes
 
@@ -105,7 +106,7 @@ def _enrol_confirm(*, request, device: TOTPDevice, code: str) -> list[str] | Non
     _lock_user(user)
     mode = enrol_mode(request)
     if mode is None or device.user_id != user.pk or device.confirmed:
-        raise PermissionDenied("Enter a current code first.")
+        raise PermissionDenied(_("Enter a current code first."))
     if not device.verify_token((code or "").replace(" ", "")):
         record_event(actor=user, action="mfa.enrol_failed", obj=user)
         return None
@@ -131,7 +132,7 @@ def recovery_codes_issue(*, request) -> list[str]:
     user = request.user
     _lock_user(user)
     if not (user.is_verified() and reauth_is_fresh(request)):
-        raise PermissionDenied("Enter a current code first.")
+        raise PermissionDenied(_("Enter a current code first."))
     codes = _new_recovery_codes(user)
     request.session.pop(SESSION_REAUTH, None)
     event = record_event(actor=user, action="mfa.recovery_codes", obj=user)
@@ -170,7 +171,7 @@ def reauthenticate(*, request, code: str) -> bool:
     """A verified session proves again that it holds the second factor, before replacing it or issuing new
     recovery codes. Valid for MFA_REAUTH_SECONDS."""
     if not request.user.is_verified():
-        raise PermissionDenied("Complete the second step first.")
+        raise PermissionDenied(_("Complete the second step first."))
     device = _check_code(request, code)
     if device is None:
         return False

@@ -6,7 +6,9 @@ from django.contrib.auth import logout
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import translation
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 
 from audit.services import record_event
 
@@ -15,6 +17,7 @@ from .policies import mfa_required
 
 SESSION_STARTED = "auth_started_at"
 SESSION_LAST_SEEN = "last_seen_at"
+BACKGROUND_HEADER = "X-Background-Request"
 # What a session that has passed only the password step may reach: entering a code (or enrolling, for a
 # user without an authenticator; accounts.mfa.enrol_mode decides), logging out, static files and the
 # health check. Nothing else, not even the "Two-step login" page that replaces an authenticator.
@@ -52,20 +55,23 @@ class SessionTimeoutMiddleware:
                             "error": {
                                 "status": 401,
                                 "code": "session_expired",
-                                "message": "Your session ended.",
+                                "message": _("Your session ended."),
                             }
                         },
                         status=401,
                     )
                 messages.info(
                     request,
-                    "You were logged out after a period without activity."
+                    _("You were logged out after a period without activity.")
                     if reason == "idle"
-                    else "Your session reached its maximum length. Please log in again.",
+                    else _("Your session reached its maximum length. Please log in again."),
                 )
                 return redirect(f"{reverse('login')}?{urlencode({'next': request.get_full_path()})}")
             request.session.setdefault(SESSION_STARTED, now)
-            request.session[SESSION_LAST_SEEN] = now
+            # A request the page makes on its own (the autosave just before the idle logout) is not the
+            # user's activity: it must not keep an unattended session open (docs/access.md).
+            if request.headers.get(BACKGROUND_HEADER) != "1":
+                request.session[SESSION_LAST_SEEN] = now
         return self.get_response(request)
 
 
@@ -86,7 +92,7 @@ class MFARequiredMiddleware:
         ):
             if _is_api(request):
                 return JsonResponse(
-                    {"error": {"status": 403, "code": "mfa_required", "message": "Complete MFA first."}},
+                    {"error": {"status": 403, "code": "mfa_required", "message": _("Complete MFA first.")}},
                     status=403,
                 )
             target = "mfa-verify" if mfa.has_confirmed_device(user) else "mfa-enrol"
@@ -96,3 +102,19 @@ class MFARequiredMiddleware:
     @staticmethod
     def _allowed_before_code(path: str) -> bool:
         return path.startswith(MFA_PENDING_PREFIXES) or path in {reverse(n) for n in MFA_PENDING_PATHS}
+
+
+class UserLanguageMiddleware:
+    """Pages in the signed-in user's language when they chose one (User.language); otherwise
+    LocaleMiddleware's choice from the browser stands. Runs after authentication, so it sees request.user."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        language = getattr(user, "language", "") if user is not None and user.is_authenticated else ""
+        if language and language in dict(settings.LANGUAGES):
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
+        return self.get_response(request)

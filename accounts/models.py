@@ -1,9 +1,11 @@
 import zoneinfo
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .roles import Role
@@ -11,6 +13,16 @@ from .roles import Role
 
 class User(AbstractUser):
     """A person who signs in. Access to records comes only from memberships and object grants."""
+
+    # The language of the pages, messages and e-mails for this user; empty: the browser's (docs/i18n.md).
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        blank=True,
+        default="",
+        choices=settings.LANGUAGES,
+        help_text=_("Empty: the language your browser asks for."),
+    )
 
     class Meta:
         ordering = ["username"]

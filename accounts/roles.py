@@ -5,16 +5,17 @@ test fails when the document and the table differ.
 """
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    MONITOR = "monitor", "Border monitor"
-    STATION_MANAGER = "station_manager", "Station manager"
-    CASE_MANAGER = "case_manager", "Case manager"
-    LEGAL_OFFICER = "legal_officer", "Legal officer"
-    COUNTRY_DIRECTOR = "country_director", "Country director"
-    AUDITOR = "auditor", "Auditor"
-    ADMIN = "admin", "Administrator"
+    MONITOR = "monitor", _("Border monitor")
+    STATION_MANAGER = "station_manager", _("Station manager")
+    CASE_MANAGER = "case_manager", _("Case manager")
+    LEGAL_OFFICER = "legal_officer", _("Legal officer")
+    COUNTRY_DIRECTOR = "country_director", _("Country director")
+    AUDITOR = "auditor", _("Auditor")
+    ADMIN = "admin", _("Administrator")
 
 
 class Action(models.TextChoices):

@@ -5,10 +5,12 @@ old and the new values (a password only as "changed"; a token only by its public
 import os
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from knox.models import AuthToken
 
 from audit.services import record_event
@@ -40,7 +42,7 @@ def station_create(*, actor, code: str, name: str, country_code: str, timezone: 
     validate_timezone(timezone)
     if not code.isalnum() or len(code) > 10:
         raise ValidationError({"code": "Use up to 10 letters or digits, e.g. BHW."})
-    country, _ = Country.objects.get_or_create(
+    country, _created = Country.objects.get_or_create(
         code=country_code.strip().upper(), defaults={"name": country_code.strip().upper()}
     )
     station, created = Station.objects.get_or_create(
@@ -282,6 +284,18 @@ def user_password_changed(*, actor, user: User) -> None:
         obj=user,
         details={"user": user.username, "password": "changed" if user.has_usable_password() else "unusable"},
     )
+
+
+@transaction.atomic
+def user_set_language(*, actor: User, language: str) -> User:
+    """A user chooses the language of their own pages and e-mails ("" = the browser's; docs/i18n.md)."""
+    if language and language not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": [_("Choose a language from the list.")]})
+    changes = model_update(actor, {"language": language})
+    if changes:
+        actor.save(update_fields=list(changes))
+        record_event(actor=actor, action="user.language", obj=actor, details=changes)
+    return actor
 
 
 @transaction.atomic

@@ -9,4 +9,6 @@ urlpatterns = [
     path("mfa/enrol/", views.mfa_enrol, name="mfa-enrol"),
     path("mfa/verify/", views.mfa_verify, name="mfa-verify"),
     path("mfa/", views.mfa_manage, name="mfa-manage"),
+    path("language/", views.language, name="language"),
+    path("keep-alive/", views.keep_alive, name="keep-alive"),
 ]

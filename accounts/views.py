@@ -1,15 +1,19 @@
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods
 
-from . import mfa
+from . import mfa, services
+from .forms import LanguageForm
 
-WRONG_CODE = (
+WRONG_CODE = _lazy(
     "That code is not valid. Wait a moment, then use the newest code from your app or a recovery code."
 )
 
@@ -29,7 +33,7 @@ def _to(name: str, request):
 
 def _end_after_too_many(request):
     logout(request)
-    messages.error(request, "Too many wrong codes. Log in again.")
+    messages.error(request, _("Too many wrong codes. Log in again."))
     return redirect("login")
 
 
@@ -46,7 +50,7 @@ def mfa_enrol(request):
         try:
             codes = mfa.enrol_confirm(request=request, device=device, code=request.POST.get("code", ""))
         except PermissionDenied:  # the re-entered code is older than MFA_REAUTH_SECONDS
-            messages.error(request, "Enter a current code again, then set up the new authenticator.")
+            messages.error(request, _("Enter a current code again, then set up the new authenticator."))
             return _to("mfa-manage", request)
         if codes is not None:
             return render(
@@ -54,7 +58,10 @@ def mfa_enrol(request):
             )
         messages.error(
             request,
-            "That code did not match. Wait a moment, check the time on your phone and try the newest code.",
+            _(
+                "That code did not match. Wait a moment, check the time on your phone and try the newest "
+                "code."
+            ),
         )
     return render(
         request,
@@ -105,3 +112,31 @@ def mfa_manage(request):
             return _end_after_too_many(request)
         messages.error(request, WRONG_CODE)
     return render(request, "registration/mfa_manage.html", {"next": _next(request)})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def language(request):
+    """The user's language for pages and e-mails; empty follows the browser."""
+    form = LanguageForm(request.POST or None, initial={"language": request.user.language})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.user_set_language(actor=request.user, language=form.cleaned_data["language"])
+        except ValidationError as e:
+            form.add_error(None, e)
+        else:
+            translation.activate(request.user.language or translation.get_language_from_request(request))
+            messages.success(request, _("Language saved."))
+            return redirect("language")
+    return render(request, "registration/language.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["POST"])
+def keep_alive(request):
+    """The "Stay signed in" button and typing on a page: the request itself refreshes the session's
+    last-seen time (accounts.middleware.SessionTimeoutMiddleware); the answer gives the timeout."""
+    from django.conf import settings
+    from django.http import JsonResponse
+
+    return JsonResponse({"ok": True, "idle_timeout": settings.SESSION_IDLE_TIMEOUT})

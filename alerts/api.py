@@ -1,4 +1,5 @@
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
@@ -7,6 +8,7 @@ from rest_framework.views import APIView
 from core.permissions import Authenticated
 
 from . import selectors, services
+from .models import Rule
 from .serializers import NotificationSerializer
 
 # The values `unread` accepts, exactly as the schema declares them.
@@ -14,7 +16,8 @@ FLAGS = {"1": True, "true": True, "0": False, "false": False}
 
 
 class NotificationList(ListAPIView):
-    """The caller's own notifications, newest first. `?unread=1` for unread ones only (`?unread=0`: read)."""
+    """The caller's own notifications, newest first. `?unread=1` for unread ones only (`?unread=0`: read);
+    `?rule=high_risk` (or another rule) for one kind of alert."""
 
     serializer_class = NotificationSerializer
     policy = Authenticated  # the selector returns the caller's own notifications only
@@ -24,12 +27,24 @@ class NotificationList(ListAPIView):
         value = self.request.query_params.get("unread")
         if value is not None and value not in FLAGS:
             raise ValidationError(
-                {"unread": "Use unread=1 or unread=true (unread only), unread=0 or unread=false (read only)."}
+                {
+                    "unread": _(
+                        "Use unread=1 or unread=true (unread only), unread=0 or unread=false (read only)."
+                    )
+                }
             )
         unread = FLAGS[value] if value is not None else None
-        return selectors.notification_list(user=self.request.user, unread=unread)
+        rule = self.request.query_params.get("rule") or None
+        if rule is not None and rule not in Rule.values:
+            raise ValidationError({"rule": _("Use one of: %(rules)s.") % {"rules": ", ".join(Rule.values)}})
+        return selectors.notification_list(user=self.request.user, unread=unread, rule=rule)
 
-    @extend_schema(parameters=[OpenApiParameter("unread", str, enum=list(FLAGS))])
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("unread", str, enum=list(FLAGS)),
+            OpenApiParameter("rule", str, enum=Rule.values, description="Only notifications of this rule"),
+        ]
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 

@@ -1,12 +1,15 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from .models import Rule
 
 HELP = {
-    Rule.HIGH_RISK: "A submitted interception at your station with a high red-flag total or certainty 4–5.",
-    Rule.SUSPECT_PHONE: "A suspect's phone number was seen on an earlier interception you can see.",
-    Rule.EXPORT_FINISHED: "An export you asked for is ready, or has failed.",
-    Rule.SECURITY: "Repeated failed logins or denied accesses (administrators).",
+    Rule.HIGH_RISK: _(
+        "A submitted interception at your station with a high red-flag total or certainty 4–5."
+    ),
+    Rule.SUSPECT_PHONE: _("A suspect's phone number was seen on an earlier interception you can see."),
+    Rule.EXPORT_FINISHED: _("An export you asked for is ready, or has failed."),
+    Rule.SECURITY: _("Repeated failed logins or denied accesses (administrators)."),
 }
 
 
@@ -25,3 +28,16 @@ class PreferencesForm(forms.Form):
 
     def email_choices(self) -> dict[str, bool]:
         return {rule.value: bool(self.cleaned_data.get(rule.value)) for rule in Rule}
+
+
+class NotificationFilterForm(forms.Form):
+    """The list's filter: one rule, or all (an unknown rule is an error, and the list shows all)."""
+
+    rule = forms.ChoiceField(label=_("Kind of alert"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["rule"].choices = [("", _("All kinds")), *Rule.choices]
+
+    def chosen_rule(self) -> str | None:
+        return (self.cleaned_data.get("rule") or None) if self.is_valid() else None

@@ -7,13 +7,14 @@ docs/alerts.md.
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class Rule(models.TextChoices):
-    HIGH_RISK = "high_risk", "High-risk interception"
-    SUSPECT_PHONE = "suspect_phone", "Suspect phone number seen before"
-    EXPORT_FINISHED = "export_finished", "Export ready or failed"
-    SECURITY = "security", "Repeated failed logins or denied accesses"
+    HIGH_RISK = "high_risk", _("High-risk interception")
+    SUSPECT_PHONE = "suspect_phone", _("Suspect phone number seen before")
+    EXPORT_FINISHED = "export_finished", _("Export ready or failed")
+    SECURITY = "security", _("Repeated failed logins or denied accesses")
 
 
 # Whether a rule is also e-mailed when the user has not chosen (docs/alerts.md, "Preferences").

@@ -21,11 +21,13 @@ def _active(user) -> bool:
 # --- a user's own notifications -----------------------------------------------------------------------
 
 
-def notification_list(*, user, unread: bool | None = None) -> QuerySet[Notification]:
-    """The user's own notifications, newest first (nobody reads anyone else's)."""
+def notification_list(*, user, unread: bool | None = None, rule: str | None = None) -> QuerySet[Notification]:
+    """The user's own notifications, newest first (nobody reads anyone else's); of one rule when given."""
     if not _active(user):
         return Notification.objects.none()
     qs = Notification.objects.filter(recipient_id=user.pk)
+    if rule:
+        qs = qs.filter(rule=rule)
     if unread is True:
         qs = qs.filter(read_at__isnull=True)
     elif unread is False:

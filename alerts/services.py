@@ -23,7 +23,9 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.lockout import key_user_id
 from audit.models import AccessEvent
@@ -31,6 +33,8 @@ from audit.services import record_event
 from core import outbox
 from interception.models import IntercepteeRole, Interception, Status
 from interception.selectors import interception_scope, with_access_flags
+from people.phones import normalise as normalise_phone
+from people.services import station_region
 
 from . import selectors
 from .models import EMAIL_BY_DEFAULT, Notification, NotificationPreference, Rule
@@ -80,11 +84,22 @@ def queue_security_check(kind: str, key: str) -> None:
 # --- creating notifications ---------------------------------------------------------------------------
 
 
-def _notify(*, user, rule: str, subject_key: str, title: str, body: str, url: str) -> Notification | None:
+def recipient_language(user) -> str:
+    """The language a notification or e-mail is written in for `user`: their setting, else the site's."""
+    return getattr(user, "language", "") or settings.LANGUAGE_CODE
+
+
+def _notify(*, user, rule: str, subject_key: str, title, body, url: str) -> Notification | None:
     """Create the notification unless this rule already fired for this subject and user. Returns it when
-    new (and queues its e-mail when the user wants one), None when it existed already."""
+    new (and queues its e-mail when the user wants one), None when it existed already.
+
+    `title` and `body` are texts or functions returning one; they are stored in the recipient's language
+    (docs/i18n.md), so a function is called with that language active."""
     from .tasks import send_notification_email
 
+    with translation.override(recipient_language(user)):
+        title = str(title() if callable(title) else title)
+        body = str(body() if callable(body) else body)
     with transaction.atomic():
         notification, created = Notification.objects.get_or_create(
             rule=rule,
@@ -107,16 +122,16 @@ def _notify_all(*, users: Iterable, **kwargs) -> list[Notification]:
 def _numbers(numbers: list[str]) -> str:
     shown = ", ".join(numbers[:MAX_NUMBERS_IN_BODY])
     more = len(numbers) - MAX_NUMBERS_IN_BODY
-    return f"{shown} and {more} more" if more > 0 else shown
+    return _("%(shown)s and %(more)s more") % {"shown": shown, "more": more} if more > 0 else shown
 
 
 def high_risk_reasons(interception: Interception) -> list[str]:
     """Why rule 1 applies to this interception (empty when it does not)."""
     reasons = []
     if interception.red_flag_score >= interception.station.alert_score_threshold:
-        reasons.append("red-flag total at or above the station's alert threshold")
+        reasons.append(gettext_lazy("red-flag total at or above the station's alert threshold"))
     if interception.certainty in HIGH_CERTAINTY:
-        reasons.append("certainty 4 or 5")
+        reasons.append(gettext_lazy("certainty 4 or 5"))
     return reasons
 
 
@@ -129,20 +144,26 @@ def _high_risk(interception: Interception) -> list[Notification]:
         users=selectors.high_risk_recipients(interception.station),
         rule=Rule.HIGH_RISK,
         subject_key=f"interception:{interception.pk}",
-        title=f"High-risk interception {number}",
-        body=f"High-risk interception {number} was submitted ({'; '.join(reasons)}).",
+        title=lambda: _("High-risk interception %(number)s") % {"number": number},
+        body=lambda: (
+            _("High-risk interception %(number)s was submitted (%(reasons)s).")
+            % {"number": number, "reasons": "; ".join(str(r) for r in reasons)}
+        ),
         url=reverse("interception:detail", args=[interception.pk]),
     )
 
 
 def _suspect_phone(interception: Interception) -> list[Notification]:
-    phones = {
-        phone
-        for phone in interception.interceptees.filter(role=IntercepteeRole.SUSPECT).values_list(
-            "person__phone", flat=True
-        )
-        if sum(ch.isdigit() for ch in phone or "") >= MIN_PHONE_DIGITS
-    }
+    # Phones are stored in E.164 (people/phones.py; older values were normalised by a migration), so
+    # "9811111111", "+977 981 111 1111" and "+9779811111111" are one number here. The E.164 form of each
+    # number is compared, and the value as stored too, for numbers that did not parse when they were typed.
+    region = station_region(interception.station)
+    phones = set()
+    for phone in interception.interceptees.filter(role=IntercepteeRole.SUSPECT).values_list(
+        "person__phone", flat=True
+    ):
+        if sum(ch.isdigit() for ch in phone or "") >= MIN_PHONE_DIGITS:
+            phones |= {phone, normalise_phone(phone, region=region)}
     if not phones:
         return []
     earlier = (
@@ -174,9 +195,14 @@ def _suspect_phone(interception: Interception) -> list[Notification]:
             user=officer,
             rule=Rule.SUSPECT_PHONE,
             subject_key=f"interception:{interception.pk}",
-            title=f"Suspect phone number seen before: {number}",
-            body=f"A suspect on interception {number} has the same phone number as a suspect on "
-            f"{_numbers(seen)}.",
+            title=lambda: _("Suspect phone number seen before: %(number)s") % {"number": number},
+            body=lambda seen=seen: (
+                _(
+                    "A suspect on interception %(number)s has the same phone number as a suspect on "
+                    "%(earlier)s."
+                )
+                % {"number": number, "earlier": _numbers(seen)}
+            ),
             url=reverse("interception:detail", args=[interception.pk]),
         )
         if notification is not None:
@@ -208,15 +234,23 @@ def notify_export_finished(
     if user is None or not user.is_active:
         return None
     label = (number or f"#{int(job_id)}")[:64]
-    outcome = "ready" if ok else "failed"
     return _notify(
         user=user,
         rule=Rule.EXPORT_FINISHED,
         subject_key=f"export:{int(job_id)}",  # one notification per job, whichever way it ended
-        title=f"Export {label} {outcome}",
-        body=f"Your export {label} is ready to download."
-        if ok
-        else f"Your export {label} failed. Start it again, or ask an administrator if it fails again.",
+        title=lambda: (
+            (_("Export %(label)s ready") if ok else _("Export %(label)s failed")) % {"label": label}
+        ),
+        body=lambda: (
+            (
+                _("Your export %(label)s is ready to download.")
+                if ok
+                else _(
+                    "Your export %(label)s failed. Start it again, or ask an administrator if it fails again."
+                )
+            )
+            % {"label": label}
+        ),
         url=url,
     )
 
@@ -245,17 +279,20 @@ def security_check(*, kind: str, key: str) -> list[Notification]:
         account_id = key_user_id(login_key)
         account = User.objects.filter(pk=account_id).only("pk").first() if account_id is not None else None
         if account is not None:
-            what = f"account #{account.pk}"
+            what = lambda pk=account.pk: _("account #%(id)s") % {"id": pk}  # noqa: E731
             url = _admin_url("accounts_user_change", account.pk)
         else:
-            what = "an account name that does not exist"
+            what = lambda: _("an account name that does not exist")  # noqa: E731
             url = _admin_url("axes_accessattempt_changelist")
         return _notify_all(
             users=selectors.admin_recipients(),
             rule=Rule.SECURITY,
             subject_key=f"login:{login_key}:{hour}",
-            title="Repeated failed logins",
-            body=f"{count} failed logins for {what} within {SECURITY_WINDOW.seconds // 60} minutes.",
+            title=lambda: _("Repeated failed logins"),
+            body=lambda: (
+                _("%(count)s failed logins for %(what)s within %(minutes)s minutes.")
+                % {"count": count, "what": what(), "minutes": SECURITY_WINDOW.seconds // 60}
+            ),
             url=url,
         )
     if kind == "denied":
@@ -270,9 +307,11 @@ def security_check(*, kind: str, key: str) -> list[Notification]:
             users=selectors.admin_recipients(),
             rule=Rule.SECURITY,
             subject_key=f"denied:{user_id}:{hour}",
-            title="Repeated denied accesses",
-            body=f"{count} denied accesses by account #{user_id} within "
-            f"{SECURITY_WINDOW.seconds // 60} minutes.",
+            title=lambda: _("Repeated denied accesses"),
+            body=lambda: (
+                _("%(count)s denied accesses by account #%(id)s within %(minutes)s minutes.")
+                % {"count": count, "id": user_id, "minutes": SECURITY_WINDOW.seconds // 60}
+            ),
             url=_admin_url("accounts_user_change", user_id),
         )
     raise ValueError(f"Unknown security check {kind!r}.")
@@ -284,9 +323,9 @@ def on_login_failed(*, key: str) -> None:
 
 
 ACCOUNT_SECURITY_CHANGES = {
-    "mfa.enrol": "Two-step login was set up for your account",
-    "mfa.replace": "The authenticator of your account was replaced",
-    "mfa.recovery_codes": "New recovery codes were issued for your account",
+    "mfa.enrol": gettext_lazy("Two-step login was set up for your account"),
+    "mfa.replace": gettext_lazy("The authenticator of your account was replaced"),
+    "mfa.recovery_codes": gettext_lazy("New recovery codes were issued for your account"),
 }
 
 
@@ -304,8 +343,10 @@ def notify_account_security(*, user_id: int, event_id: int) -> Notification | No
         rule=Rule.SECURITY,
         subject_key=f"account:{event.pk}",
         title=title,
-        body=f"{title} at {event.at.astimezone(UTC):%Y-%m-%d %H:%M} UTC. If this was not you, tell your "
-        "administrator at once.",
+        body=lambda: (
+            _("%(what)s at %(at)s UTC. If this was not you, tell your administrator at once.")
+            % {"what": title, "at": f"{event.at.astimezone(UTC):%Y-%m-%d %H:%M}"}
+        ),
         url=reverse("mfa-manage"),
     )
 
@@ -320,12 +361,14 @@ def absolute_url(path: str) -> str:
 def email_content(notification: Notification) -> tuple[str, str]:
     """Subject and plain-text body: the kind of alert, record numbers and a link; nothing personal."""
     subject = f"{SUBJECT_PREFIX} {notification.title}"
+    open_label = _("Open:")
+    why = _("You receive this e-mail because of your notification settings:")
     body = (
         f"{notification.title}\n\n"
         f"{notification.body}\n\n"
-        f"Open: {absolute_url(notification.url)}\n\n"
+        f"{open_label} {absolute_url(notification.url)}\n\n"
         "--\n"
-        "You receive this e-mail because of your notification settings:\n"
+        f"{why}\n"
         f"{absolute_url(reverse('alerts:preferences'))}\n"
     )
     return subject, body
@@ -347,7 +390,8 @@ def notification_send_email(*, notification_id: int) -> bool:
         user = notification.recipient
         if not (user.is_active and user.email and selectors.wants_email(user, notification.rule)):
             return False
-        subject, body = email_content(notification)
+        with translation.override(recipient_language(user)):
+            subject, body = email_content(notification)
         send_mail(subject, body, None, [user.email], fail_silently=False)
         notification.emailed_at = timezone.now()
         notification.save(update_fields=["emailed_at"])
@@ -374,7 +418,7 @@ def preferences_set(*, actor, email: dict[str, bool]) -> dict[str, bool]:
     """Save the actor's choice per rule (True: in-app and e-mail; False: in-app only), audited."""
     unknown = sorted(set(email) - set(EMAIL_BY_DEFAULT))
     if unknown:
-        raise ValidationError({"email": f"Unknown rule(s): {', '.join(unknown)}."})
+        raise ValidationError({"email": _("Unknown rule(s): %(rules)s.") % {"rules": ", ".join(unknown)}})
     with transaction.atomic():
         before = selectors.email_preferences(actor)
         for rule, wanted in email.items():

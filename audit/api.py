@@ -1,5 +1,7 @@
 from django.core.exceptions import ValidationError
 from django.core.paginator import InvalidPage
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import ListAPIView
@@ -25,7 +27,7 @@ FILTER_PARAMS = [
 ]
 
 
-READ_LOG_MESSAGE = "Only auditors may read the access log."
+READ_LOG_MESSAGE = _("Only auditors may read the access log.")
 
 
 class AuditEventList(ListAPIView):
@@ -58,6 +60,6 @@ class AuditEventList(ListAPIView):
                 api=True,
             )
         except InvalidPage:
-            raise NotFound("Invalid page.") from None
+            raise NotFound(gettext("Invalid page.")) from None
         pagination.page, pagination.request = page, request
         return pagination.get_paginated_response(self.get_serializer(page.object_list, many=True).data)

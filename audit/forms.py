@@ -4,6 +4,7 @@ from datetime import UTC, date
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
 
 from .selectors import EventFilters, end_of, start_of
 
@@ -14,7 +15,7 @@ class DateOrDateTimeField(forms.CharField):
     """`YYYY-MM-DD` (a whole day) or an ISO 8601 date and time (without an offset: UTC)."""
 
     default_error_messages = {
-        "invalid": "Enter a date (YYYY-MM-DD) or a date and time (YYYY-MM-DDTHH:MM, UTC).",
+        "invalid": _("Enter a date (YYYY-MM-DD) or a date and time (YYYY-MM-DDTHH:MM, UTC)."),
     }
 
     def to_python(self, value):
@@ -36,26 +37,29 @@ class DateOrDateTimeField(forms.CharField):
 class EventFilterForm(forms.Form):
     """The access-log filters, shared by the page and the API (same names as the query parameters)."""
 
-    actor = forms.CharField(required=False, max_length=150, label="User")
+    actor = forms.CharField(required=False, max_length=150, label=_("User"))
     action = forms.CharField(
-        required=False, max_length=64, help_text='Exact, or a prefix ending in "." (e.g. "interception.")'
+        required=False,
+        max_length=64,
+        label=_("Action"),
+        help_text=_('Exact, or a prefix ending in "." (e.g. "interception.")'),
     )
-    object_type = forms.CharField(required=False, max_length=64, label="Record type")
-    object_id = forms.CharField(required=False, max_length=64, label="Record id")
+    object_type = forms.CharField(required=False, max_length=64, label=_("Record type"))
+    object_id = forms.CharField(required=False, max_length=64, label=_("Record id"))
     number = forms.CharField(
         required=False,
         max_length=32,
-        label="Record number",
-        help_text="An interception number, e.g. BHW-2025-00012: every event about that record",
+        label=_("Record number"),
+        help_text=_("An interception number, e.g. BHW-2025-00012: every event about that record"),
     )
-    station = forms.CharField(required=False, max_length=10)
-    since = DateOrDateTimeField(required=False, label="From")
-    until = DateOrDateTimeField(required=False, label="To")
+    station = forms.CharField(required=False, max_length=10, label=_("Station"))
+    since = DateOrDateTimeField(required=False, label=_("From"))
+    until = DateOrDateTimeField(required=False, label=_("To"))
 
     def __init__(self, *args, stations=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["station"].widget = forms.Select(
-            choices=[("", "All my stations"), *((s.code, str(s)) for s in stations)]
+            choices=[("", _("All my stations")), *((s.code, str(s)) for s in stations)]
         )
         for name in ("since", "until"):
             self.fields[name].widget.attrs["placeholder"] = "YYYY-MM-DD"
@@ -64,7 +68,7 @@ class EventFilterForm(forms.Form):
         data = super().clean()
         since, until = data.get("since"), data.get("until")
         if since and until and start_of(since) >= end_of(until):
-            raise ValidationError("The start is after the end.")
+            raise ValidationError(_("The start is after the end."))
         return data
 
     def filters(self) -> EventFilters:

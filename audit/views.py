@@ -1,6 +1,7 @@
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from accounts.access import stations_for
@@ -16,7 +17,7 @@ from .policies import RECORD_TYPE, can_read_log
 def event_list(request):
     """The access log for auditors, filtered and paginated; reading it is itself logged (by the selector)."""
     if not can_read_log(request.user):
-        raise Http404("No such page.")
+        raise Http404(_("No such page."))
     stations = stations_for(request.user, RECORD_TYPE, Action.VIEW).order_by("code")
     form = EventFilterForm(request.GET or None, stations=stations)
     filters = form.filters() if form.is_bound and form.is_valid() else selectors.EventFilters()

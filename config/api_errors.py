@@ -6,6 +6,7 @@
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -42,7 +43,7 @@ def exception_handler(exc, context):
         )
     if isinstance(exc, DjangoValidationError):
         fields = _fields(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
-        return error_response(400, "invalid", "The input is not valid; nothing was saved.", fields)
+        return error_response(400, "invalid", _("The input is not valid; nothing was saved."), fields)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
@@ -52,7 +53,10 @@ def exception_handler(exc, context):
         return None
     if isinstance(exc, exceptions.ValidationError):
         body = error_response(
-            response.status_code, "invalid", "The input is not valid; nothing was saved.", _fields(exc.detail)
+            response.status_code,
+            "invalid",
+            _("The input is not valid; nothing was saved."),
+            _fields(exc.detail),
         )
     else:
         detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)

@@ -7,6 +7,7 @@ from interception.api import (
     InterceptionViewSet,
     RedFlagViewSet,
 )
+from people.api import PlaceSuggestionsView
 
 app_name = "api"
 
@@ -22,6 +23,7 @@ urlpatterns = [
         name="interception-attachment",
     ),
     path("interceptions/<int:pk>/shares/", InterceptionSharesView.as_view(), name="interception-shares"),
+    path("places/", PlaceSuggestionsView.as_view(), name="places"),
     path("", include("audit.api_urls")),
     path("", include("alerts.api_urls")),
     path("", include("exports.api_urls")),

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "axes",
+    "django_countries",  # nationality and place countries (docs/places.md)
     "core",
     "accounts",
     "audit",
@@ -57,10 +58,12 @@ MIDDLEWARE = [
     "core.middleware.NoStoreMiddleware",  # Cache-Control: no-store on every response but static files
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",  # the browser's language; a user's own setting wins below
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.UserLanguageMiddleware",  # User.language, when set (docs/i18n.md)
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.SessionTimeoutMiddleware",
     "accounts.middleware.MFARequiredMiddleware",
@@ -101,6 +104,16 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # refuses locked-out accounts before the password is checked
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
+]
+# Argon2id (argon2-cffi) for new passwords; the older hashers after it still check existing hashes, which
+# are re-hashed with Argon2id at the next successful login (docs/operations.md, "Password hashing").
+PASSWORD_HASHERS = [
+    # Argon2id with OWASP parameters; it also reads hashes made with Django's Argon2 defaults.
+    "accounts.hashers.Argon2idPasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -150,6 +163,9 @@ LOGIN_REDIRECT_URL = "interception:list"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en"
+# English and Nepali (docs/i18n.md): the user's setting, else the browser's Accept-Language, else English.
+LANGUAGES = [("en", "English"), ("ne", "नेपाली")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"  # stored in UTC; each station's local time is shown from Station.timezone
 USE_I18N = True
 USE_TZ = True
@@ -260,6 +276,13 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Choice sets named "kind": a document carried (the whole record), an attachment, a place, an export.
+    "ENUM_NAME_OVERRIDES": {
+        "DocumentKindEnum": "interception.models.DocumentKind",
+        "AttachmentKindEnum": "interception.models.AttachmentKind",
+        "PlaceKindEnum": "people.models.PlaceKind",
+        "ExportKindEnum": "exports.models.ExportKind",
+    },
 }
 
 GUARDIAN_RAISE_403 = False

@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView
@@ -10,6 +12,8 @@ admin.site.site_header = "Interception case management – administration"
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="interception:list", permanent=False), name="home"),
     path("healthz", healthz, name="healthz"),
+    # Browsers ask for /favicon.ico whatever the page links: send them to the vendored SVG.
+    path("favicon.ico", lambda request: redirect(static("favicon.svg")), name="favicon"),
     path("accounts/", include("accounts.urls")),
     path("interceptions/", include("interception.urls")),
     path("audit/", include("audit.urls")),

@@ -1,4 +1,5 @@
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 
 class StaleVersionError(Exception):
@@ -7,8 +8,11 @@ class StaleVersionError(Exception):
     def __init__(self, current_version: int):
         self.current_version = current_version
         super().__init__(
-            "Someone else saved this record after you opened it "
-            f"(it is now at version {current_version}). Reload it, check their changes, and edit again."
+            _(
+                "Someone else saved this record after you opened it (it is now at version %(version)s). "
+                "Reload it, check their changes, and edit again."
+            )
+            % {"version": current_version}
         )
 
 
@@ -18,7 +22,7 @@ class IdempotencyConflict(ValidationError):
     `idempotency_key`, so a page that shows validation errors shows this one too)."""
 
     def __init__(self, message: str | None = None):
-        self.conflict_message = message or (
+        self.conflict_message = message or _(
             "This idempotency key was already used to save different content, so nothing was saved. A retry "
             "must send exactly the same content; to record something new, start a new form (in the API: send "
             "a new Idempotency-Key)."

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.translation import gettext as _
 
 from .errors import IdempotencyConflict
 from .models import IdempotencyRecord
@@ -33,10 +34,10 @@ def clean_key(value) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise ValidationError({"idempotency_key": "The idempotency key must be text."})
+        raise ValidationError({"idempotency_key": _(_("The idempotency key must be text."))})
     if not value.isprintable():
         raise ValidationError(
-            {"idempotency_key": "The idempotency key may not contain control characters (NUL, tab...)."}
+            {"idempotency_key": _(_("The idempotency key may not contain control characters (NUL, tab...)."))}
         )
     value = value.strip()
     if len(value) > KEY_MAX_LENGTH:

@@ -15,6 +15,7 @@ answers but the map leaves out, is refused. A method the view does not answer at
 answers 405 as before. HEAD and OPTIONS need what GET needs.
 """
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 
 
@@ -30,7 +31,7 @@ class Authenticated:
 class Check:
     """A policy from one question about the user, for every declared action: `Check(can_read_log)`."""
 
-    def __init__(self, check, message: str = "You may not do this."):
+    def __init__(self, check, message: str = _("You may not do this.")):
         self.check = check
         self._message = message
 
@@ -57,7 +58,7 @@ def _answers(request, view) -> bool:
 
 
 class PolicyPermission(BasePermission):
-    message = "You may not do this."
+    message = _("You may not do this.")
 
     def _deny(self, policy, action) -> bool:
         message = getattr(policy, "message", None)

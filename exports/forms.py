@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from interception.forms import InterceptionFilterForm
 
@@ -6,10 +7,10 @@ from .models import ExportFormat, ExportKind
 
 
 class ExportForm(forms.Form):
-    kind = forms.ChoiceField(choices=ExportKind.choices, initial=ExportKind.INTERCEPTIONS, label="What")
-    format = forms.ChoiceField(choices=ExportFormat.choices, initial=ExportFormat.CSV)
+    kind = forms.ChoiceField(choices=ExportKind.choices, initial=ExportKind.INTERCEPTIONS, label=_("What"))
+    format = forms.ChoiceField(choices=ExportFormat.choices, initial=ExportFormat.CSV, label=_("Format"))
     deidentified = forms.BooleanField(
-        required=False, label="De-identified (no names or contacts; pseudonyms; months; age bands)"
+        required=False, label=_("De-identified (no names or contacts; pseudonyms; months; age bands)")
     )
 
     def filters_from(self, data) -> dict:

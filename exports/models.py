@@ -1,26 +1,27 @@
 from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from interception.models import get_private_storage
 
 
 class ExportKind(models.TextChoices):
-    INTERCEPTIONS = "interceptions", "Interceptions"
-    PERSONS = "persons", "People on interceptions"
+    INTERCEPTIONS = "interceptions", _("Interceptions")
+    PERSONS = "persons", _("People on interceptions")
 
 
 class ExportFormat(models.TextChoices):
     CSV = "csv", "CSV"
-    XLSX = "xlsx", "Excel (XLSX)"
+    XLSX = "xlsx", _("Excel (XLSX)")
 
 
 class ExportStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    DONE = "done", "Ready"
-    FAILED = "failed", "Failed"
-    EXPIRED = "expired", "Expired"
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Ready")
+    FAILED = "failed", _("Failed")
+    EXPIRED = "expired", _("Expired")
 
 
 def export_path(instance, filename: str) -> str:

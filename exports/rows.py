@@ -11,9 +11,10 @@ from django.db.models import Prefetch, QuerySet
 
 from accounts.access import annotate_allowed, scope
 from accounts.roles import Action
-from interception.models import Interceptee, Interception, RedFlag
+from interception.models import IdentityDocument, Interceptee, Interception, RedFlag, RouteStop
 from interception.selectors import GRANTS, InterceptionFilters, interceptee_counts
 from people.masking import mask
+from people.places import label as place_label
 
 AGE_BANDS = [(0, 13, "0-13"), (14, 17, "14-17"), (18, 24, "18-24"), (25, 34, "25-34"), (35, 49, "35-49")]
 
@@ -137,7 +138,9 @@ def person_rows_queryset(user, f: InterceptionFilters) -> QuerySet[Interceptee]:
         object_field="interception",
     )
     qs = f.apply(qs, prefix="interception__")
-    return qs.select_related("person", "interception__station").order_by("-interception__occurred_at", "id")
+    return qs.select_related("person__address_place__parent", "interception__station").order_by(
+        "-interception__occurred_at", "id"
+    )
 
 
 def person_header(*, deidentified: bool, sensitive: bool) -> list[str]:
@@ -155,7 +158,10 @@ def person_header(*, deidentified: bool, sensitive: bool) -> list[str]:
         "consent_to_use_information",
         "consent_to_use_photo",
     ]
-    return header + (["name", "phone", "address"] if sensitive else [])
+    # Phones in E.164 as stored (one form for every country; docs/places.md "Phones"); the home place as
+    # its code and label, masked like the address.
+    personal = ["name", "phone", "address", "address_place", "address_place_label"]
+    return header + (personal if sensitive else [])
 
 
 def person_row(r: Interceptee, *, deidentified: bool, sensitive: bool) -> list:
@@ -169,7 +175,7 @@ def person_row(r: Interceptee, *, deidentified: bool, sensitive: bool) -> list:
             r.role,
             p.gender,
             age_band(p.age),
-            p.nationality,
+            str(p.nationality or ""),
         ]
     row = [
         i.number,
@@ -179,19 +185,124 @@ def person_row(r: Interceptee, *, deidentified: bool, sensitive: bool) -> list:
         p.pk,
         p.gender,
         p.age,
-        p.nationality,
+        str(p.nationality or ""),
         r.consent_to_use_information,
         r.consent_to_use_photo,
     ]
     if sensitive:
         allowed = r.can_see_sensitive
-        row += [mask(p.full_name, allowed), mask(p.phone, allowed), mask(p.address, allowed)]
+        place = p.address_place if p.address_place_id else None
+        row += [
+            mask(p.full_name, allowed),
+            mask(p.phone, allowed),
+            mask(p.address, allowed),
+            mask(place.code if place else "", allowed),
+            mask(place_label(place), allowed),
+        ]
     return row
 
 
+# --- the whole record (docs/interceptions.md "The whole record") -------------------------------------
+# Its columns come after the columns above that everyone gets and before the sensitive ones (which stay
+# last): categories and countries in every mode; place labels where the record is identified; narratives
+# and document numbers only in sensitive exports, masked.
+
+
+def _insert(base: list, plain: int, extra: list, extra_sensitive: list, sensitive: bool) -> list:
+    """`base` with `extra` (and, in sensitive exports, `extra_sensitive`) after its first `plain` columns."""
+    return [*base[:plain], *extra, *(extra_sensitive if sensitive else []), *base[plain:]]
+
+
+def _place(place, text="", country="") -> str:
+    return " / ".join(x for x in (place_label(place) if place else "", text, str(country or "")) if x)
+
+
+def whole_interception_rows_queryset(user, f: InterceptionFilters) -> QuerySet[Interception]:
+    return (
+        interception_rows_queryset(user, f)
+        .select_related("place_ref__parent", "journey_start_place__parent")
+        .prefetch_related(
+            Prefetch(
+                "route", queryset=RouteStop.objects.select_related("place__parent").order_by("position")
+            ),
+            "monitors",
+        )
+    )
+
+
+def whole_interception_header(*, deidentified: bool, sensitive: bool) -> list[str]:
+    header = interception_header(deidentified=deidentified, sensitive=sensitive)
+    if deidentified:
+        return header + ["how_started", "transport", "journey_start_country", "route_countries"]
+    plain = len(interception_header(deidentified=False, sensitive=False))
+    extra = ["place_ref", "place_country", "how_started", "transport", "journey_start", "route", "monitors"]
+    return _insert(header, plain, extra, ["how_started_notes"], sensitive)
+
+
+def whole_interception_row(i: Interception, *, deidentified: bool, sensitive: bool) -> list:
+    row = interception_row(i, deidentified=deidentified, sensitive=sensitive)
+    stops = list(i.route.all())
+    if deidentified:
+        countries = " > ".join(str(s.country or (s.place.country if s.place else "")) for s in stops)
+        return row + [i.how_started, i.transport, str(i.journey_start_country or ""), countries]
+    extra = [
+        i.place_ref.code if i.place_ref else "",
+        str(i.place_country or ""),
+        i.how_started,
+        i.transport,
+        _place(i.journey_start_place, i.journey_start_text, i.journey_start_country),
+        " > ".join(_place(s.place, s.text, s.country) for s in stops),
+        " ".join(sorted(u.username for u in i.monitors.all())),
+    ]
+    plain = len(interception_header(deidentified=False, sensitive=False))
+    return _insert(row, plain, extra, [mask(i.how_started_notes, i.can_see_sensitive)], sensitive)
+
+
+def whole_person_rows_queryset(user, f: InterceptionFilters) -> QuerySet[Interceptee]:
+    return (
+        person_rows_queryset(user, f)
+        .select_related("destination_place__parent")
+        .prefetch_related(Prefetch("documents", queryset=IdentityDocument.objects.order_by("id")))
+    )
+
+
+def whole_person_header(*, deidentified: bool, sensitive: bool) -> list[str]:
+    header = person_header(deidentified=deidentified, sensitive=sensitive)
+    common = ["destination_country", "travel_purpose", "suspect_role", "documents"]
+    if deidentified:
+        return header + common
+    plain = len(person_header(deidentified=False, sensitive=False))
+    personal = ["travel_purpose_notes", "suspect_description", "document_numbers"]
+    return _insert(header, plain, ["destination", *common], personal, sensitive)
+
+
+def whole_person_row(r: Interceptee, *, deidentified: bool, sensitive: bool) -> list:
+    row = person_row(r, deidentified=deidentified, sensitive=sensitive)
+    documents = list(r.documents.all())
+    kinds = " ".join(f"{d.kind}:{d.whose}:{d.looks_genuine}" for d in documents)
+    common = [str(r.destination_country or ""), r.travel_purpose, r.suspect_role, kinds]
+    if deidentified:
+        return row + common
+    allowed = getattr(r, "can_see_sensitive", False)
+    personal = [
+        mask(r.travel_purpose_notes, allowed),
+        mask(r.suspect_description, allowed),
+        mask(" ".join(d.number for d in documents if d.number), allowed),
+    ]
+    plain = len(person_header(deidentified=False, sensitive=False))
+    return _insert(
+        row, plain, [_place(r.destination_place, r.destination_text), *common], personal, sensitive
+    )
+
+
 KINDS = {
-    "interceptions": (interception_rows_queryset, interception_header, interception_row, "interception"),
-    "persons": (person_rows_queryset, person_header, person_row, "person"),
+    "interceptions": (
+        whole_interception_rows_queryset,
+        whole_interception_header,
+        whole_interception_row,
+        "interception",
+    ),
+    "persons": (whole_person_rows_queryset, whole_person_header, whole_person_row, "person"),
 }
 
 

@@ -1,5 +1,6 @@
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from accounts.access import stations_for
 from accounts.roles import Action
@@ -20,7 +21,7 @@ def job_get(*, user, pk) -> ExportJob:
     try:
         return jobs_of(user).get(pk=int(pk))
     except (ExportJob.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such export.") from None
+        raise Http404(_("No such export.")) from None
 
 
 def export_stations(user, kind: str, station_filter: str | None = None) -> list[str]:

@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.access import stations_for
 from accounts.roles import Action
@@ -50,7 +51,8 @@ def parse_filters(raw: dict):
         raise ValidationError({"filters": [f"{k}: {' '.join(v)}" for k, v in form.errors.items()]})
     unknown = sorted(set(clean) - set(form.fields))
     if unknown:
-        raise ValidationError({"filters": [f"Unknown filter(s): {', '.join(unknown)}."]})
+        message = _("Unknown filter(s): %(names)s.") % {"names": ", ".join(unknown)}
+        raise ValidationError({"filters": [message]})
     return form.filters()
 
 
@@ -60,12 +62,14 @@ def can_export(user, kind: str) -> bool:
 
 def export_request(*, actor, kind: str, fmt: str, deidentified: bool, filters: dict) -> ExportJob:
     if kind not in ExportKind.values:
-        raise ValidationError({"kind": f"Choose one of: {', '.join(ExportKind.values)}."})
+        values = ", ".join(ExportKind.values)
+        raise ValidationError({"kind": _("Choose one of: %(values)s.") % {"values": values}})
     if fmt not in ExportFormat.values:
-        raise ValidationError({"format": f"Choose one of: {', '.join(ExportFormat.values)}."})
+        values = ", ".join(ExportFormat.values)
+        raise ValidationError({"format": _("Choose one of: %(values)s.") % {"values": values}})
     parsed = parse_filters(filters)
     if not can_export(actor, kind):
-        raise PermissionDenied("You cannot export these records.")
+        raise PermissionDenied(_("You cannot export these records."))
     from .tasks import run_export
 
     with transaction.atomic():
@@ -308,7 +312,7 @@ def export_download(*, actor, job: ExportJob):
     every station it covers, view_sensitive where it shows names): otherwise PermissionDenied, logged as
     a denied attempt. The download is logged with the row count and the stations it covers."""
     if job.status != ExportStatus.DONE or not job.file:
-        raise ValidationError("This export is not ready.")
+        raise ValidationError(_("This export is not ready."))
     if actor is None or actor.pk != job.user_id or not selectors.rights_hold(job):
         if getattr(actor, "is_authenticated", False):
             record_event(
@@ -319,7 +323,7 @@ def export_download(*, actor, job: ExportJob):
                 stations=job.stations,
                 details={"action": "download"},
             )
-        raise PermissionDenied("You no longer hold the rights this export was made with.")
+        raise PermissionDenied(_("You no longer hold the rights this export was made with."))
     record_event(
         actor=actor,
         action="export.download",

@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from . import selectors, services
@@ -26,14 +27,14 @@ def export_list(request):
                     filters=form.filters_from(request.POST),
                 )
             except PermissionDenied:
-                raise Http404("You cannot export these records.") from None
+                raise Http404(_("You cannot export these records.")) from None
             except ValidationError as exc:
                 messages.error(request, " ".join(exc.messages))
             else:
-                messages.success(request, "Your export is being prepared.")
+                messages.success(request, _("Your export is being prepared."))
                 return redirect("exports:detail", pk=job.pk)
         else:
-            messages.error(request, "Choose what to export and the format.")
+            messages.error(request, _("Choose what to export and the format."))
     page = Paginator(selectors.jobs_of(request.user), 25).get_page(request.GET.get("page"))
     return render(request, "exports/list.html", {"page": page})
 
@@ -49,7 +50,7 @@ def serve_export(request, job):
     try:
         handle = services.export_download(actor=request.user, job=job)
     except (ValidationError, PermissionDenied):  # not ready, or the owner's rights have changed
-        raise Http404("This export is not available.") from None
+        raise Http404(_("This export is not available.")) from None
     content_type = (
         "text/csv"
         if job.format == "csv"

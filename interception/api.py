@@ -1,4 +1,5 @@
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -77,7 +78,9 @@ class InterceptionViewSet(
         )
         key = request.headers.get("Idempotency-Key")
         if station is None:
-            raise ValidationError({"station": "Unknown station, or you cannot record interceptions there."})
+            raise ValidationError(
+                {"station": _("Unknown station, or you cannot record interceptions there.")}
+            )
         interception, created = services.interception_create(
             actor=request.user,
             station=station,
@@ -106,12 +109,12 @@ class InterceptionViewSet(
         v = serializer.validated_data
         if "version" not in v:
             raise ValidationError(
-                {"version": "Send the version you edited, so a colleague's save is not overwritten."}
+                {"version": _("Send the version you edited, so a colleague's save is not overwritten.")}
             )
         if "station" in v and v["station"].upper() != interception.station.code:
-            raise ValidationError({"station": "An interception cannot move to another station."})
+            raise ValidationError({"station": _("An interception cannot move to another station.")})
         if v.get("status") == Status.DRAFT and interception.status == Status.SUBMITTED:
-            raise ValidationError({"status": "A submitted interception cannot go back to draft."})
+            raise ValidationError({"status": _("A submitted interception cannot go back to draft.")})
         services.interception_update(
             actor=request.user,
             interception=interception,
@@ -138,7 +141,10 @@ class InterceptionViewSet(
         upload = AttachmentUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
         services.attachment_add(
-            actor=request.user, interception=interception, uploaded_file=upload.validated_data["file"]
+            actor=request.user,
+            interception=interception,
+            uploaded_file=upload.validated_data["file"],
+            interceptee=upload.validated_data.get("interceptee"),
         )
         data = self.get_serializer(selectors.reload(interception)).data
         return Response(data, status=status.HTTP_201_CREATED)

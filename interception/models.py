@@ -6,15 +6,17 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.functional import LazyObject
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
 
 class RedFlagGroup(models.TextChoices):
-    VULNERABILITY = "vulnerability", "Vulnerability"
-    EVASION = "evasion", "Evasion and deception"
-    CONTROL = "control", "Control"
-    LABOUR = "labour", "Labour-migration agreement"
+    VULNERABILITY = "vulnerability", _("Vulnerability")
+    EVASION = "evasion", _("Evasion and deception")
+    CONTROL = "control", _("Control")
+    LABOUR = "labour", _("Labour-migration agreement")
 
 
 class RedFlag(models.Model):
@@ -48,17 +50,33 @@ class RedFlag(models.Model):
 
 
 class Outcome(models.TextChoices):
-    PENDING = "", "Not yet recorded"
-    RETURNED_HOME = "returned_home", "Returned home with family"
-    SHELTER = "shelter", "Taken to shelter"
-    CONTINUED = "continued", "Continued journey"
-    POLICE = "police", "Handed to police"
-    OTHER = "other", "Other"
+    PENDING = "", _("Not yet recorded")
+    RETURNED_HOME = "returned_home", _("Returned home with family")
+    SHELTER = "shelter", _("Taken to shelter")
+    CONTINUED = "continued", _("Continued journey")
+    POLICE = "police", _("Handed to police")
+    OTHER = "other", _("Other")
 
 
 class Status(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    SUBMITTED = "submitted", "Submitted"
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+
+
+class Transport(models.TextChoices):
+    BUS = "bus", _("Bus")
+    JEEP = "jeep", _("Jeep")
+    MOTORBIKE = "motorbike", _("Motorbike")
+    ON_FOOT = "on_foot", _("On foot")
+    AIR = "air", _("Air")
+    OTHER = "other", _("Other")
+
+
+class HowStarted(models.TextChoices):
+    OBSERVATION = "observation", _("Monitor's observation")
+    TIP_OFF = "tip_off", _("Tip-off")
+    POLICE = "police", _("Police")
+    OTHER = "other", _("Other")
 
 
 class PrivateFileSystemStorage(FileSystemStorage):
@@ -105,7 +123,30 @@ class Interception(models.Model):
     occurred_at = models.DateTimeField()
     occurred_on = models.DateField(editable=False, help_text="Local date at the station")
     place = models.CharField(max_length=200)
+    # The whole record's text fields have database defaults too, so set-based SQL that inserts rows
+    # without them (benchmarks/dataset.py) keeps working.
+    # The place of interception as a structured place too (docs/interceptions.md "The whole record"):
+    # `place` stays the text as typed; `place_ref` the municipality or district, `place_country` the country.
+    place_ref = models.ForeignKey(
+        "people.Place", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    place_country = CountryField(blank=True, db_default="")
+    # The monitors who were present, chosen on the form (members of the station). Not "who edited": that
+    # is in the history.
     monitors = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="monitored_interceptions")
+    how_started = models.CharField(
+        max_length=20, choices=HowStarted.choices, blank=True, default="", db_default=""
+    )
+    # Sensitive: may name an informant.
+    how_started_notes = models.TextField(blank=True, db_default="")
+    transport = models.CharField(
+        max_length=20, choices=Transport.choices, blank=True, default="", db_default=""
+    )
+    journey_start_place = models.ForeignKey(
+        "people.Place", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    journey_start_text = models.CharField(max_length=200, blank=True, db_default="")
+    journey_start_country = CountryField(blank=True, db_default="")
     # Read as before (`interception.red_flags.all()`); written only by the services, through
     # `InterceptionRedFlag`, which keeps each flag's points as they were when it was ticked.
     red_flags = models.ManyToManyField(
@@ -195,8 +236,25 @@ class InterceptionRedFlag(models.Model):
 
 
 class IntercepteeRole(models.TextChoices):
-    POTENTIAL_VICTIM = "potential_victim", "Potential victim"
-    SUSPECT = "suspect", "Suspect"
+    POTENTIAL_VICTIM = "potential_victim", _("Potential victim")
+    SUSPECT = "suspect", _("Suspect")
+
+
+class TravelPurpose(models.TextChoices):
+    JOB = "job", _("Job")
+    MARRIAGE = "marriage", _("Marriage")
+    EDUCATION = "education", _("Education")
+    VISITING = "visiting", _("Visiting")
+    MEDICAL = "medical", _("Medical")
+    OTHER = "other", _("Other")
+
+
+class SuspectRole(models.TextChoices):
+    RECRUITER = "recruiter", _("Recruiter")
+    COMPANION = "companion", _("Companion")
+    BROKER = "broker", _("Broker")
+    TRANSPORTER = "transporter", _("Transporter")
+    UNKNOWN = "unknown", _("Unknown")
 
 
 class Interceptee(models.Model):
@@ -205,6 +263,24 @@ class Interceptee(models.Model):
     role = models.CharField(max_length=20, choices=IntercepteeRole.choices)
     consent_to_use_information = models.BooleanField(default=False)
     consent_to_use_photo = models.BooleanField(default=False)
+    # Where the person said they were going (a structured place: docs/places.md) and why.
+    destination_place = models.ForeignKey(
+        "people.Place", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    destination_text = models.CharField(max_length=200, blank=True, db_default="")
+    destination_country = CountryField(blank=True, db_default="")
+    travel_purpose = models.CharField(
+        max_length=20, choices=TravelPurpose.choices, blank=True, default="", db_default=""
+    )
+    travel_purpose_notes = models.TextField(blank=True, db_default="")
+    # For suspects.
+    suspect_description = models.TextField(blank=True, db_default="")
+    suspect_role = models.CharField(
+        max_length=20, choices=SuspectRole.choices, blank=True, default="", db_default=""
+    )
+
+    # Appearance fields that need `view_sensitive` (masked like names everywhere).
+    SENSITIVE_FIELDS = ("travel_purpose_notes", "suspect_description")
 
     # People added to or removed from the record, role and consent changes (docs/history.md).
     history = HistoricalRecords()
@@ -219,19 +295,129 @@ class Interceptee(models.Model):
         return f"{self.get_role_display()} on {self.interception_id}"
 
 
+class Relationship(models.TextChoices):
+    SPOUSE = "spouse", _("Spouse")
+    PARENT = "parent", _("Parent")
+    CHILD = "child", _("Child")
+    SIBLING = "sibling", _("Sibling")
+    OTHER_RELATIVE = "other_relative", _("Other relative")
+    FRIEND = "friend", _("Friend")
+    PARTNER = "partner", _("Partner")
+    EMPLOYER = "employer", _("Employer")
+    BROKER = "broker", _("Broker or agent")
+    STRANGER = "stranger", _("Stranger")
+    OTHER = "other", _("Other")
+
+
+class Companion(models.Model):
+    """How a companion relates to a person on the same record: `to_interceptee` is `from_interceptee`'s
+    `relationship` (Ram is Sita's *broker*). One row per ordered pair."""
+
+    interception = models.ForeignKey(Interception, on_delete=models.CASCADE, related_name="companions")
+    from_interceptee = models.ForeignKey(Interceptee, on_delete=models.CASCADE, related_name="companions")
+    to_interceptee = models.ForeignKey(Interceptee, on_delete=models.CASCADE, related_name="+")
+    relationship = models.CharField(max_length=20, choices=Relationship.choices)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["from_interceptee", "to_interceptee"], name="companion_pair_once"
+            ),
+            models.CheckConstraint(
+                condition=~Q(from_interceptee=models.F("to_interceptee")), name="companion_not_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_interceptee_id} {self.relationship} of {self.to_interceptee_id}"
+
+
+class DocumentKind(models.TextChoices):
+    CITIZENSHIP = "citizenship", _("Citizenship certificate")
+    PASSPORT = "passport", _("Passport")
+    NATIONAL_ID = "national_id", _("National ID")
+    BIRTH_CERTIFICATE = "birth_certificate", _("Birth certificate")
+    VOTER_ID = "voter_id", _("Voter ID")
+    DRIVING_LICENCE = "driving_licence", _("Driving licence")
+    LABOUR_PERMIT = "labour_permit", _("Labour permit")
+    VISA = "visa", _("Visa")
+    OTHER = "other", _("Other")
+
+
+class DocumentWhose(models.TextChoices):
+    OWN = "own", _("Their own")
+    ANOTHER = "another", _("Another person's")
+
+
+class Genuine(models.TextChoices):
+    YES = "yes", _("Yes")
+    NO = "no", _("No")
+    NOT_SURE = "not_sure", _("Not sure")
+
+
+class IdentityDocument(models.Model):
+    """An identity document a person carried when intercepted. The number is sensitive."""
+
+    interceptee = models.ForeignKey(Interceptee, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(max_length=20, choices=DocumentKind.choices)
+    whose = models.CharField(max_length=10, choices=DocumentWhose.choices, default=DocumentWhose.OWN)
+    looks_genuine = models.CharField(max_length=10, choices=Genuine.choices, default=Genuine.NOT_SURE)
+    number = models.CharField(max_length=64, blank=True)
+
+    history = HistoricalRecords()
+
+    SENSITIVE_FIELDS = ("number",)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of {self.interceptee_id}"
+
+
+class RouteStop(models.Model):
+    """One stop of the intended route, in order (position 0 first). A structured place or free text."""
+
+    interception = models.ForeignKey(Interception, on_delete=models.CASCADE, related_name="route")
+    position = models.PositiveSmallIntegerField()
+    place = models.ForeignKey(
+        "people.Place", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    text = models.CharField(max_length=200, blank=True)
+    country = CountryField(blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["interception", "position"], name="route_stop_position_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.interception_id} #{self.position}"
+
+
 def attachment_path(instance, filename: str) -> str:
     return f"interceptions/{instance.interception_id}/{uuid.uuid4().hex}"
 
 
 class AttachmentKind(models.TextChoices):
-    PHOTO = "photo", "Photo"
-    DOCUMENT = "document", "Document"
+    PHOTO = "photo", _("Photo")
+    DOCUMENT = "document", _("Document")
 
 
 class Attachment(models.Model):
     """A photo or document. Stored outside any public URL; served only through the access-checked view."""
 
     interception = models.ForeignKey(Interception, on_delete=models.CASCADE, related_name="attachments")
+    # A photo of one person on the record (optional). Removing the person keeps the photo on the record.
+    interceptee = models.ForeignKey(
+        Interceptee, null=True, blank=True, on_delete=models.SET_NULL, related_name="attachments"
+    )
     kind = models.CharField(max_length=10, choices=AttachmentKind.choices)
     file = models.FileField(storage=get_private_storage, upload_to=attachment_path, max_length=200)
     original_name = models.CharField(max_length=200)

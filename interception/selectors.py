@@ -7,15 +7,20 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.db.models import F, Func, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from accounts.access import Grants, annotate_allowed, scope, stations_for
 from accounts.models import Station
 from accounts.roles import Action
 from audit.services import record_event
+from core.templatetags.nepali_tags import red_flag_text
 
 from . import policies
 from .models import (
     Attachment,
+    Companion,
+    IdentityDocument,
     Interceptee,
     IntercepteeRole,
     Interception,
@@ -23,6 +28,7 @@ from .models import (
     InterceptionRedFlag,
     InterceptionUserObjectPermission,
     RedFlag,
+    RouteStop,
 )
 
 GRANTS = Grants(InterceptionUserObjectPermission, InterceptionGroupObjectPermission, "interception")
@@ -107,8 +113,19 @@ def interception_list(*, user, filters: InterceptionFilters | None = None) -> Qu
 
 def with_details(qs: QuerySet[Interception]) -> QuerySet[Interception]:
     """Prefetch what a full record shows (people, flags, monitors, attachments)."""
-    return qs.select_related("station", "created_by").prefetch_related(
-        Prefetch("interceptees", queryset=Interceptee.objects.select_related("person").order_by("id")),
+    return qs.select_related(
+        "station__country", "created_by", "place_ref__parent", "journey_start_place__parent"
+    ).prefetch_related(
+        Prefetch(
+            "interceptees",
+            queryset=Interceptee.objects.select_related(
+                "person__address_place__parent", "destination_place__parent"
+            ).order_by("id"),
+        ),
+        # The whole record (docs/interceptions.md): companions, documents, photos per person, the route.
+        "interceptees__companions",
+        "interceptees__documents",
+        Prefetch("route", queryset=RouteStop.objects.select_related("place__parent").order_by("position")),
         Prefetch("red_flags", queryset=RedFlag.objects.order_by("group", "sort_order", "code")),
         # The ticks with the points they were scored with (the page shows these, not today's catalogue).
         Prefetch(
@@ -270,6 +287,22 @@ def denied(
     events.publish("access.denied", user_id=user.pk)
 
 
+def monitor_candidates(station: Station):
+    """Who may be named as a monitor present at `station`: active users with a role at that station."""
+    from accounts.models import User
+
+    return User.objects.filter(is_active=True, memberships__station=station).distinct().order_by("username")
+
+
+def monitor_candidates_at(stations):
+    """Who may be named as a monitor at any of `stations` (the form's choices; the service checks the
+    record's station)."""
+    from accounts.models import User
+
+    users = User.objects.filter(is_active=True, memberships__station__in=stations)
+    return users.distinct().order_by("username")
+
+
 def stations_for_recording(user) -> QuerySet[Station]:
     return stations_for(user, "interception", Action.ADD).filter(active=True).select_related("country")
 
@@ -296,10 +329,73 @@ def shares_of(interception: Interception) -> list[dict]:
     return sorted(out.values(), key=lambda e: (e["kind"], e["name"]))
 
 
+# The names of the fields a history entry shows (in the reader's language).
+HISTORY_FIELDS = {
+    "address": _lazy("address"),
+    "address_place": _lazy("address place"),
+    "age": _lazy("age"),
+    "birth_date_estimate": _lazy("birth date estimate"),
+    "certainty": _lazy("certainty"),
+    "consent_to_use_information": _lazy("consent to use information"),
+    "consent_to_use_photo": _lazy("consent to use photo"),
+    "country": _lazy("country"),
+    "created_at": _lazy("created at"),
+    "created_by": _lazy("created by"),
+    "destination_country": _lazy("destination country"),
+    "destination_place": _lazy("destination place"),
+    "destination_text": _lazy("destination text"),
+    "from_interceptee": _lazy("from interceptee"),
+    "full_name": _lazy("full name"),
+    "gender": _lazy("gender"),
+    "how_started": _lazy("how started"),
+    "how_started_notes": _lazy("how started notes"),
+    "interceptee": _lazy("interceptee"),
+    "interception": _lazy("interception"),
+    "journey_start_country": _lazy("journey start country"),
+    "journey_start_place": _lazy("journey start place"),
+    "journey_start_text": _lazy("journey start text"),
+    "kind": _lazy("kind"),
+    "looks_genuine": _lazy("looks genuine"),
+    "nationality": _lazy("nationality"),
+    "number": _lazy("number"),
+    "occurred_at": _lazy("occurred at"),
+    "occurred_on": _lazy("occurred on"),
+    "outcome": _lazy("outcome"),
+    "outcome_notes": _lazy("outcome notes"),
+    "person": _lazy("person"),
+    "phone": _lazy("phone"),
+    "place": _lazy("place"),
+    "place_country": _lazy("place country"),
+    "place_ref": _lazy("place ref"),
+    "position": _lazy("position"),
+    "reason": _lazy("reason"),
+    "red_flag_score": _lazy("red flag score"),
+    "relationship": _lazy("relationship"),
+    "role": _lazy("role"),
+    "station": _lazy("station"),
+    "status": _lazy("status"),
+    "submitted_at": _lazy("submitted at"),
+    "suspect_description": _lazy("suspect description"),
+    "suspect_role": _lazy("suspect role"),
+    "text": _lazy("text"),
+    "to_interceptee": _lazy("to interceptee"),
+    "transport": _lazy("transport"),
+    "travel_purpose": _lazy("travel purpose"),
+    "travel_purpose_notes": _lazy("travel purpose notes"),
+    "version": _lazy("version"),
+    "whose": _lazy("whose"),
+}
+
+
+def _field_label(name: str) -> str:
+    return str(HISTORY_FIELDS.get(name, name.replace("_", " ")))
+
+
 def history_of(interception: Interception) -> list[dict]:
     """The change history of the record, newest first, masked like the record: its own fields, red flags
     ticked and unticked (with the points each had then), people added, removed or changed (role, consent,
-    their details) and attachments added and deleted. Five queries, whatever the length of the history.
+    their details), companions, identity documents, route stops and attachments added and deleted. Eight
+    queries, whatever the length of the history.
 
     Each entry: {"at", "user", "kind", "what", "changes"}; a change is {"field", "old", "new"} or, for an
     event without a before and after (a flag ticked), {"text"}."""
@@ -311,11 +407,21 @@ def history_of(interception: Interception) -> list[dict]:
     done = {"+": "created", "~": "changed", "-": "deleted"}
 
     def who(record) -> str:
-        return record.history_user.username if record.history_user else "system"
+        return record.history_user.username if record.history_user else _("system")
 
-    def shown(value):
+    place_labels: dict = {}
+
+    def shown(value, field=""):
         if isinstance(value, bool):
-            return "yes" if value else "no"
+            return _("yes") if value else _("no")
+        if field.endswith("place") and isinstance(value, int):  # a people.Place id: its label
+            if value not in place_labels:
+                from people.models import Place
+                from people.places import label
+
+                place = Place.objects.select_related("parent").filter(pk=value).first()
+                place_labels[value] = label(place) if place else value
+            return place_labels[value]
         return value
 
     def walk(records, label, sensitive_fields, excluded, kinds=done, skip=lambda record: False, also=()):
@@ -326,20 +432,19 @@ def history_of(interception: Interception) -> list[dict]:
             if prev is not None and record.history_type == "~":
                 delta = record.diff_against(prev, excluded_fields=excluded)
                 for change in delta.changes:
-                    hide = change.field in sensitive_fields
-                    changes.append(
-                        {
-                            "field": change.field.replace("_", " "),
-                            "old": mask(change.old, allowed) if hide else shown(change.old),
-                            "new": mask(change.new, allowed) if hide else shown(change.new),
-                        }
+                    hide = change.field in sensitive_fields and not allowed
+                    old, new = (
+                        (mask(change.old, allowed), mask(change.new, allowed))
+                        if hide
+                        else (shown(change.old, change.field), shown(change.new, change.field))
                     )
+                    changes.append({"field": _field_label(change.field), "old": old, "new": new})
                 # Fields the server computes (not editable) are left out of simple-history's diff.
                 for name in also:
                     if getattr(prev, name) != getattr(record, name):
                         changes.append(
                             {
-                                "field": name.replace("_", " "),
+                                "field": _field_label(name),
                                 "old": getattr(prev, name),
                                 "new": getattr(record, name),
                             }
@@ -364,8 +469,8 @@ def history_of(interception: Interception) -> list[dict]:
     # 1. The record's own fields.
     walk(
         ordered(interception.history.all()),
-        lambda r: "Interception",
-        {"reason", "outcome_notes"},
+        lambda r: _("Interception"),
+        {"reason", "outcome_notes", "how_started_notes"},
         ["version", "submitted_at"],
         also=("red_flag_score",),
     )
@@ -377,7 +482,7 @@ def history_of(interception: Interception) -> list[dict]:
     ):
         if record.history_type == "~":
             continue
-        verb = "ticked" if record.history_type == "+" else "unticked"
+        ticked = record.history_type == "+"
         flag = record.red_flag
         key = (record.history_date, record.history_user_id)
         entry = flag_entries.get(key)
@@ -385,14 +490,18 @@ def history_of(interception: Interception) -> list[dict]:
             entry = flag_entries[key] = {
                 "at": record.history_date,
                 "user": who(record),
-                "what": "red flags",
+                "what": _("red flags"),
                 "kind": "changed",
                 "changes": [],
             }
             entries.append(entry)
-        entry["changes"].append(
-            {"text": f"{verb} {flag.code} ({record.points} points): {flag.text}", "ticked": verb == "ticked"}
+        values = {"code": flag.code, "points": record.points, "text": red_flag_text(flag)}
+        text = (
+            _("ticked %(code)s (%(points)s points): %(text)s")
+            if ticked
+            else _("unticked %(code)s (%(points)s points): %(text)s")
         )
+        entry["changes"].append({"text": text % values, "ticked": ticked})
 
     # 3. People on the record: added, removed, role and consent changed.
     appearances = list(
@@ -400,8 +509,11 @@ def history_of(interception: Interception) -> list[dict]:
     )
     walk(
         appearances,
-        lambda r: f"{r.get_role_display().lower()} {mask(r.person.full_name, allowed)}",
-        set(),
+        lambda r: (
+            _("%(role)s %(name)s")
+            % {"role": r.get_role_display().lower(), "name": mask(r.person.full_name, allowed)}
+        ),
+        set(Interceptee.SENSITIVE_FIELDS),
         ["interception", "person"],
         kinds={"+": "added", "~": "changed", "-": "removed"},
     )
@@ -414,13 +526,50 @@ def history_of(interception: Interception) -> list[dict]:
     }
     walk(
         ordered(Person.history.filter(id__in=person_ids)),
-        lambda r: f"person {mask(r.full_name, allowed)}",
+        lambda r: _("person %(name)s") % {"name": mask(r.full_name, allowed)},
         set(Person.SENSITIVE_FIELDS),
         [],
         skip=lambda r: r.history_type == "+" and r.id in added,
     )
 
-    # 5. Photos and documents: the file's name is sensitive, its kind is not.
+    # 5. The whole record's rows: companions, identity documents, the route's stops (one query each).
+    names = {r.id: mask(r.person.full_name, allowed) for r in appearances}
+    walk(
+        ordered(Companion.history.filter(interception_id=interception.pk)),
+        lambda r: (
+            _("companion: %(other)s is %(relationship)s of %(name)s")
+            % {
+                "other": names.get(r.to_interceptee_id, "?"),
+                "relationship": r.get_relationship_display().lower(),
+                "name": names.get(r.from_interceptee_id, "?"),
+            }
+        ),
+        set(),
+        ["interception", "from_interceptee", "to_interceptee"],
+        kinds={"+": "added", "~": "changed", "-": "removed"},
+    )
+    walk(
+        ordered(IdentityDocument.history.filter(interceptee_id__in=list(names))),
+        lambda r: (
+            _("document %(kind)s of %(name)s")
+            % {"kind": r.get_kind_display().lower(), "name": names.get(r.interceptee_id, "?")}
+        ),
+        set(IdentityDocument.SENSITIVE_FIELDS),
+        ["interceptee"],
+        kinds={"+": "added", "~": "changed", "-": "removed"},
+    )
+    walk(
+        ordered(RouteStop.history.filter(interception_id=interception.pk)).select_related("place__parent"),
+        lambda r: (
+            _("route stop %(number)s: %(place)s")
+            % {"number": r.position + 1, "place": r.place or r.text or r.country}
+        ),
+        set(),
+        ["interception", "position"],
+        kinds={"+": "added", "~": "changed", "-": "removed"},
+    )
+
+    # 6. Photos and documents: the file's name is sensitive, its kind is not.
     for record in ordered(Attachment.history.filter(interception_id=interception.pk)):
         if record.history_type == "~":
             continue
@@ -428,7 +577,8 @@ def history_of(interception: Interception) -> list[dict]:
             {
                 "at": record.history_date,
                 "user": who(record),
-                "what": f"{record.get_kind_display().lower()} {mask(record.original_name, allowed)}",
+                "what": _("%(kind)s %(name)s")
+                % {"kind": record.get_kind_display().lower(), "name": mask(record.original_name, allowed)},
                 "kind": "added" if record.history_type == "+" else "deleted",
                 "changes": [],
             }
@@ -436,3 +586,50 @@ def history_of(interception: Interception) -> list[dict]:
 
     entries.sort(key=lambda e: e["at"], reverse=True)
     return entries
+
+
+def interception_id_for_key(*, user, key: str | None) -> int | None:
+    """The id of the interception `user` created with this idempotency key (a form's key), or None. Only
+    an id: the caller fetches the record through `access_interception`, which checks and logs."""
+    if not key:
+        return None
+    from core.models import IdempotencyRecord
+
+    found = (
+        IdempotencyRecord.objects.filter(user=user, key=key, object_type="interception")
+        .values_list("object_id", flat=True)
+        .first()
+    )
+    if found is None:
+        found = (
+            Interception.objects.filter(created_by=user, idempotency_key=key)
+            .values_list("pk", flat=True)
+            .first()
+        )
+    return found
+
+
+def my_drafts(*, user) -> list[Interception]:
+    """The user's unfinished records: drafts they created or are a monitor on, within what they may see,
+    last saved first, with their people count; the read is logged like a list page."""
+    from .models import Status
+
+    mine = Q(created_by=user) | Q(
+        pk__in=Interception.monitors.through.objects.filter(user=user).values("interception_id")
+    )
+    qs = (
+        with_access_flags(interception_scope(user), user)
+        .filter(mine, status=Status.DRAFT)
+        .select_related("station")
+        .annotate(
+            people_count=Subquery(
+                Interceptee.objects.filter(interception=OuterRef("pk"))
+                .order_by()
+                .annotate(n=Func(F("pk"), function="COUNT"))
+                .values("n"),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("-updated_at", "-id")[:100]
+    )
+    return log_list_read(user, qs, filters=InterceptionFilters(status=Status.DRAFT), count=len(qs), page=1)

@@ -12,15 +12,25 @@ def mask(value, allowed: bool):
     return MASK
 
 
-def person_fields(person, allowed: bool) -> dict:
+def person_fields(person, allowed: bool, region: str = "NP") -> dict:
     """A person as any reader may see them. Gender, age and nationality are not masked: they are what
-    statistics and de-identified exports keep."""
+    statistics and de-identified exports keep. `phone` is E.164 as stored (API, files); `phone_display` is
+    the national format for `region` (the station's country), for pages. The home place (`address_place`:
+    its code, `address_place_label`) is masked like the address."""
+    from people import countries, phones, places
+
+    place = person.address_place if person.address_place_id else None
+    nationality = str(person.nationality or "")
     return {
         "person_id": person.pk,
         "name": mask(person.full_name, allowed),
         "gender": person.gender,
         "age": person.age,
         "phone": mask(person.phone, allowed),
+        "phone_display": mask(phones.display(person.phone, region=region), allowed),
         "address": mask(person.address, allowed),
-        "nationality": person.nationality,
+        "address_place": mask(place.code if place else "", allowed),
+        "address_place_label": mask(places.label(place), allowed),
+        "nationality": nationality,
+        "nationality_name": countries.name(nationality),
     }

@@ -51,10 +51,10 @@ def catalogue(db):
     """The red-flag catalogue. The data migration loads it; a transactional test's flush empties the
     tables, so it is loaded again here when missing."""
     if not RedFlag.objects.exists():
-        from interception.catalogue import RED_FLAGS
+        from interception.catalogue import RED_FLAGS, RED_FLAGS_NE
 
         RedFlag.objects.bulk_create(
-            RedFlag(code=c, group=g, text=t, points=p, sort_order=i)
+            RedFlag(code=c, group=g, text=t, text_ne=RED_FLAGS_NE.get(c, ""), points=p, sort_order=i)
             for i, (c, g, t, p) in enumerate(RED_FLAGS)
         )
     return RedFlag.objects.filter(active=True)

@@ -42,17 +42,27 @@ def only(anon, allowed_status, roles, default=404, **extra):
 TABLE = {
     "": [("get", None, cell(302, 302))],
     "healthz": [("get", None, cell({200, 503}, {200, 503}))],
+    "favicon.ico": [("get", None, cell(302, 302))],
     "accounts/login/": [("get", None, cell(200, 302))],
     "accounts/logout/": [("post", {}, cell(302, 302)), ("get", None, cell(405, 405))],
     "accounts/mfa/enrol/": [("get", None, cell(302, 302))],
     "accounts/mfa/verify/": [("get", None, cell(302, 302))],
     "accounts/mfa/": [("get", None, cell(302, 200))],
+    "accounts/keep-alive/": [("post", {}, cell(302, 200)), ("get", None, cell(302, 405))],
+    "accounts/language/": [("get", None, cell(302, 200)), ("post", {"language": "en"}, cell(302, 302))],
     "interceptions/": [("get", None, cell(302, 200))],
     "interceptions/new/": [
         ("get", None, only(302, 200, ["monitor", "station_manager", "other_station", "other_country"]))
     ],
     "interceptions/<int:pk>/": [("get", None, only(302, 200, VIEWERS))],
     "interceptions/<int:pk>/edit/": [("get", None, only(302, 200, ["monitor", "station_manager"]))],
+    # the record is submitted: autosave (drafts only) answers 409 to those who may change it
+    "interceptions/<int:pk>/autosave/": [("post", {}, only(302, 409, ["monitor", "station_manager"]))],
+    # an empty post saves nothing: 400 for those who may record somewhere
+    "interceptions/new/autosave/": [
+        ("post", {}, only(302, 400, ["monitor", "station_manager", "other_station", "other_country"]))
+    ],
+    "interceptions/drafts/": [("get", None, cell(302, 200))],
     "interceptions/<int:pk>/share/": [
         ("post", {"kind": "user", "name": "nobody", "level": "view"}, only(302, 302, ["station_manager"]))
     ],
@@ -63,6 +73,7 @@ TABLE = {
     ],
     "audit/events/": [("get", None, only(302, 200, ["auditor"]))],
     "notifications/": [("get", None, cell(302, 200))],
+    "notifications/<int:pk>/": [("get", None, only(302, 302, ["station_manager"]))],  # the owner only
     "notifications/<int:pk>/read/": [("post", {}, only(302, 302, ["station_manager"]))],  # the owner only
     "notifications/read-all/": [("post", {}, cell(302, 302))],
     "notifications/preferences/": [("get", None, cell(302, 200)), ("post", {}, cell(302, 302))],
@@ -100,6 +111,7 @@ TABLE = {
         )
     ],
     "api/v1/^red-flags/$": [("get", None, cell(401, 200))],
+    "api/v1/places/": [("get", None, cell(401, 200))],  # reference data: any signed-in user
     "api/v1/interceptions/<int:pk>/attachments/<int:attachment_pk>/": [
         ("get", None, only(401, 200, SENSITIVE)),
         ("delete", None, only(401, 403, ["monitor", "case_manager", "legal_officer"], station_manager=204)),

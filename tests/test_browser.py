@@ -18,14 +18,21 @@ CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/c
 PHONE = {"width": 360, "height": 740}
 
 
+_SHARED: dict = {"users": 0}
+
+
 @pytest.fixture(scope="session")
 def browser():
+    """One Chromium for the whole run. Every test module that imports this fixture registers it again (a
+    fixture of its own), and a second sync_playwright in the same thread fails: so they share one."""
     from playwright.sync_api import sync_playwright
 
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"Debian's chromium is not installed at {CHROMIUM} (make test installs it)")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
+    if "browser" not in _SHARED:
+        p = sync_playwright().start()
+        _SHARED["playwright"] = p
+        _SHARED["browser"] = p.chromium.launch(
             executable_path=CHROMIUM,
             headless=True,
             args=[
@@ -38,8 +45,12 @@ def browser():
                 "--disable-sync",
             ],
         )
-        yield browser
-        browser.close()
+    _SHARED["users"] += 1
+    yield _SHARED["browser"]
+    _SHARED["users"] -= 1
+    if not _SHARED["users"]:
+        _SHARED.pop("browser").close()
+        _SHARED.pop("playwright").stop()
 
 
 @pytest.fixture
@@ -94,6 +105,8 @@ def test_monitor_records_an_interception_on_a_phone(
 
     flags = list(catalogue.order_by("-points")[:3])
     for flag in flags:
+        if not page.is_visible(f"input[name=red_flags][value={flag.code}]"):  # its group is folded
+            page.click(f"details[data-flag-group={flag.group}] > summary")
         page.check(f"input[name=red_flags][value={flag.code}]")
     expected = sum(f.points for f in flags)
     assert page.text_content("#running-score") == str(expected)
@@ -114,8 +127,9 @@ def test_monitor_records_an_interception_on_a_phone(
     assert fits_the_screen(page)
 
     page.click("text=Interceptions")
+    page.click("#filter-panel > summary")  # the filters are folded on a phone
     page.fill("#id_number", interception.number)
-    page.click("text=Filter")
+    page.click("#filter-panel button[type=submit]")
     assert page.locator(f"a:has-text('{interception.number}')").count() == 1
 
     detail_url = f"{base}/interceptions/{interception.pk}/"

@@ -134,6 +134,11 @@ def test_deidentified_export_contains_no_name_phone_or_address(client, manager, 
         "gender",
         "age_band",
         "nationality",
+        # the whole record: categories and countries only (docs/interceptions.md)
+        "destination_country",
+        "travel_purpose",
+        "suspect_role",
+        "documents",
     }
     assert all(len(r["month"]) == 7 and len(r["record"]) == 16 for r in rows)
     assert {r["age_band"] for r in rows if r["role"] == "potential_victim"} <= {"14-17", "18-24"}

@@ -180,7 +180,7 @@ def test_history_of_a_record_is_read_in_a_fixed_number_of_queries(record, manage
             actor=monitor, interception=record, uploaded_file=SimpleUploadedFile(f"{i}.jpg", JPEG)
         )
     assert len(history_of(access_interception(manager, record.pk))) > 12
-    assert queries_for_history() == few <= 6
+    assert queries_for_history() == few <= 9  # + companions, documents, route stops (the whole record)
 
 
 def test_catalogue_points_and_station_threshold_edits_are_kept_with_their_author(bhw, flags):

@@ -252,7 +252,7 @@ def test_the_services_certainty_and_age_messages_reach_the_api_on_the_same_field
     assert response.status_code == 400
     fields = response.json()["error"]["fields"]
     assert fields["certainty"] == ["Certainty is a whole number from 1 to 5."]
-    assert fields["interceptees"] == ["Person 1: age must be between 0 and 120."]
+    assert fields["interceptees.0.age"] == ["The age must be between 0 and 120."]
     assert not Interception.objects.exists()
 
 
@@ -280,8 +280,8 @@ def test_the_services_certainty_and_age_messages_reach_the_form(monitor, bhw):
     response = client.post(url, payload)
     assert response.status_code == 200
     assert response.context["form"].errors["certainty"] == ["Certainty is a whole number from 1 to 5."]
-    assert "Person 1: age must be between 0 and 120." in response.context["formset"].non_form_errors()
-    assert "Person 1: age must be between 0 and 120." in response.content.decode()
+    assert response.context["formset"].forms[0].errors["age"] == ["The age must be between 0 and 120."]
+    assert "The age must be between 0 and 120." in response.content.decode()
     assert not Interception.objects.exists()
 
 

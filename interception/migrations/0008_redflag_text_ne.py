@@ -4,20 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('interception', '0007_remove_group_shares'),
+        ("interception", "0007_remove_group_shares"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicalredflag',
-            name='text_ne',
-            field=models.CharField(blank=True, help_text='Shown to users whose language is Nepali.', max_length=300, verbose_name='text in Nepali'),
+            model_name="historicalredflag",
+            name="text_ne",
+            field=models.CharField(
+                blank=True,
+                help_text="Shown to users whose language is Nepali.",
+                max_length=300,
+                verbose_name="text in Nepali",
+            ),
         ),
         migrations.AddField(
-            model_name='redflag',
-            name='text_ne',
-            field=models.CharField(blank=True, help_text='Shown to users whose language is Nepali.', max_length=300, verbose_name='text in Nepali'),
+            model_name="redflag",
+            name="text_ne",
+            field=models.CharField(
+                blank=True,
+                help_text="Shown to users whose language is Nepali.",
+                max_length=300,
+                verbose_name="text in Nepali",
+            ),
         ),
     ]

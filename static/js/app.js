@@ -11,6 +11,17 @@
         total += parseInt(box.getAttribute("data-points"), 10) || 0;
       });
       out.textContent = String(total);
+      // each collapsed group's summary: how many ticked in it and their points
+      form.querySelectorAll("[data-flag-group]").forEach(function (group) {
+        var ticked = 0, points = 0;
+        group.querySelectorAll('input[name="red_flags"]:checked').forEach(function (box) {
+          ticked += 1;
+          points += parseInt(box.getAttribute("data-points"), 10) || 0;
+        });
+        var t = group.querySelector("[data-ticked]"), p = group.querySelector("[data-group-points]");
+        if (t) t.textContent = String(ticked);
+        if (p) p.textContent = String(points);
+      });
     }
     form.addEventListener("change", function (e) {
       if (e.target && e.target.name === "red_flags") update();
@@ -74,6 +85,17 @@
     runningScore(form);
     addPeople(form);
     submitOnce(form);
+  });
+})();
+
+// Panels marked data-open-wide (the list's filters) start closed on a phone and open on a wide screen.
+(function () {
+  "use strict";
+  document.addEventListener("DOMContentLoaded", function () {
+    if (!window.matchMedia || !window.matchMedia("(min-width: 720px)").matches) return;
+    document.querySelectorAll("details[data-open-wide]").forEach(function (d) {
+      d.open = true;
+    });
   });
 })();
 

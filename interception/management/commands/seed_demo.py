@@ -523,7 +523,9 @@ class Command(BaseCommand):
 
     @staticmethod
     def _phone(rng: random.Random) -> str:
-        return f"+97798{rng.randrange(10**8):08d}"
+        # Nepal mobile ranges that `phonenumbers` knows (983, 987 and 989 are not valid; people/phones.py).
+        prefix = rng.choice(("980", "981", "982", "984", "985", "986", "988"))
+        return f"+977{prefix}{rng.randrange(10**7):07d}"
 
     def _victim(self, rng: random.Random, submit: bool) -> IntercepteeData:
         gender = Gender.FEMALE if rng.random() < 0.85 else Gender.MALE
