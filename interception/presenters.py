@@ -1,5 +1,6 @@
 """What a reader sees of an interception: the same masked values in pages, API and files."""
 
+from people.countries import name as country_name
 from people.masking import mask, person_fields
 
 from .models import IntercepteeRole, Interception
@@ -27,12 +28,10 @@ def _code(place):
 
 def place_label(place, text: str = "", country="") -> str:
     """A structured place for reading: the reference place's label, the text as typed, the country name."""
-    from people.places import label
-
-    parts = [label(place)] if place is not None else []
+    parts = [str(place)] if place is not None else []  # its label, in Nepali when the reader's is
     if text and text not in parts:
         parts.append(text)
-    name = getattr(country, "name", "") if country else ""
+    name = country_name(str(country)) if country else ""  # in the reader's language (people/countries.py)
     if name and name not in parts:
         parts.append(str(name))
     return ", ".join(p for p in parts if p)

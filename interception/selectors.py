@@ -3,12 +3,12 @@
 from dataclasses import dataclass
 from datetime import date
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.db.models import F, Func, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from accounts.access import Grants, annotate_allowed, scope, stations_for
 from accounts.models import Station
@@ -331,59 +331,59 @@ def shares_of(interception: Interception) -> list[dict]:
 
 # The names of the fields a history entry shows (in the reader's language).
 HISTORY_FIELDS = {
-    "address": _lazy("address"),
-    "address_place": _lazy("address place"),
-    "age": _lazy("age"),
-    "birth_date_estimate": _lazy("birth date estimate"),
-    "certainty": _lazy("certainty"),
-    "consent_to_use_information": _lazy("consent to use information"),
-    "consent_to_use_photo": _lazy("consent to use photo"),
-    "country": _lazy("country"),
-    "created_at": _lazy("created at"),
-    "created_by": _lazy("created by"),
-    "destination_country": _lazy("destination country"),
-    "destination_place": _lazy("destination place"),
-    "destination_text": _lazy("destination text"),
-    "from_interceptee": _lazy("from interceptee"),
-    "full_name": _lazy("full name"),
-    "gender": _lazy("gender"),
-    "how_started": _lazy("how started"),
-    "how_started_notes": _lazy("how started notes"),
-    "interceptee": _lazy("interceptee"),
-    "interception": _lazy("interception"),
-    "journey_start_country": _lazy("journey start country"),
-    "journey_start_place": _lazy("journey start place"),
-    "journey_start_text": _lazy("journey start text"),
-    "kind": _lazy("kind"),
-    "looks_genuine": _lazy("looks genuine"),
-    "nationality": _lazy("nationality"),
-    "number": _lazy("number"),
-    "occurred_at": _lazy("occurred at"),
-    "occurred_on": _lazy("occurred on"),
-    "outcome": _lazy("outcome"),
-    "outcome_notes": _lazy("outcome notes"),
-    "person": _lazy("person"),
-    "phone": _lazy("phone"),
-    "place": _lazy("place"),
-    "place_country": _lazy("place country"),
-    "place_ref": _lazy("place ref"),
-    "position": _lazy("position"),
-    "reason": _lazy("reason"),
-    "red_flag_score": _lazy("red flag score"),
-    "relationship": _lazy("relationship"),
-    "role": _lazy("role"),
-    "station": _lazy("station"),
-    "status": _lazy("status"),
-    "submitted_at": _lazy("submitted at"),
-    "suspect_description": _lazy("suspect description"),
-    "suspect_role": _lazy("suspect role"),
-    "text": _lazy("text"),
-    "to_interceptee": _lazy("to interceptee"),
-    "transport": _lazy("transport"),
-    "travel_purpose": _lazy("travel purpose"),
-    "travel_purpose_notes": _lazy("travel purpose notes"),
-    "version": _lazy("version"),
-    "whose": _lazy("whose"),
+    "address": gettext_lazy("address"),
+    "address_place": gettext_lazy("address place"),
+    "age": gettext_lazy("age"),
+    "birth_date_estimate": gettext_lazy("birth date estimate"),
+    "certainty": gettext_lazy("certainty"),
+    "consent_to_use_information": gettext_lazy("consent to use information"),
+    "consent_to_use_photo": gettext_lazy("consent to use photo"),
+    "country": gettext_lazy("country"),
+    "created_at": gettext_lazy("created at"),
+    "created_by": gettext_lazy("created by"),
+    "destination_country": gettext_lazy("destination country"),
+    "destination_place": gettext_lazy("destination place"),
+    "destination_text": gettext_lazy("destination text"),
+    "from_interceptee": gettext_lazy("from interceptee"),
+    "full_name": gettext_lazy("full name"),
+    "gender": gettext_lazy("gender"),
+    "how_started": gettext_lazy("how started"),
+    "how_started_notes": gettext_lazy("how started notes"),
+    "interceptee": gettext_lazy("interceptee"),
+    "interception": gettext_lazy("interception"),
+    "journey_start_country": gettext_lazy("journey start country"),
+    "journey_start_place": gettext_lazy("journey start place"),
+    "journey_start_text": gettext_lazy("journey start text"),
+    "kind": gettext_lazy("kind"),
+    "looks_genuine": gettext_lazy("looks genuine"),
+    "nationality": gettext_lazy("nationality"),
+    "number": gettext_lazy("number"),
+    "occurred_at": gettext_lazy("occurred at"),
+    "occurred_on": gettext_lazy("occurred on"),
+    "outcome": gettext_lazy("outcome"),
+    "outcome_notes": gettext_lazy("outcome notes"),
+    "person": gettext_lazy("person"),
+    "phone": gettext_lazy("phone"),
+    "place": gettext_lazy("place"),
+    "place_country": gettext_lazy("place country"),
+    "place_ref": gettext_lazy("place ref"),
+    "position": gettext_lazy("position"),
+    "reason": gettext_lazy("reason"),
+    "red_flag_score": gettext_lazy("red flag score"),
+    "relationship": gettext_lazy("relationship"),
+    "role": gettext_lazy("role"),
+    "station": gettext_lazy("station"),
+    "status": gettext_lazy("status"),
+    "submitted_at": gettext_lazy("submitted at"),
+    "suspect_description": gettext_lazy("suspect description"),
+    "suspect_role": gettext_lazy("suspect role"),
+    "text": gettext_lazy("text"),
+    "to_interceptee": gettext_lazy("to interceptee"),
+    "transport": gettext_lazy("transport"),
+    "travel_purpose": gettext_lazy("travel purpose"),
+    "travel_purpose_notes": gettext_lazy("travel purpose notes"),
+    "version": gettext_lazy("version"),
+    "whose": gettext_lazy("whose"),
 }
 
 
@@ -399,6 +399,9 @@ def history_of(interception: Interception) -> list[dict]:
 
     Each entry: {"at", "user", "kind", "what", "changes"}; a change is {"field", "old", "new"} or, for an
     event without a before and after (a flag ticked), {"text"}."""
+    from django_countries.fields import CountryField
+
+    from people.countries import name as country_name
     from people.masking import mask
     from people.models import Person
 
@@ -411,16 +414,24 @@ def history_of(interception: Interception) -> list[dict]:
 
     place_labels: dict = {}
 
-    def shown(value, field=""):
+    def shown(value, field="", model=None):
         if isinstance(value, bool):
             return _("yes") if value else _("no")
+        try:
+            model_field = model._meta.get_field(field) if model is not None else None
+        except FieldDoesNotExist:
+            model_field = None
+        if model_field is not None and value not in (None, ""):
+            if isinstance(model_field, CountryField):  # a country's name in the reader's language
+                return country_name(value)
+            if model_field.choices:  # a choice's label, not its code ("Submitted", not "submitted")
+                return str(dict(model_field.flatchoices).get(value, value))
         if field.endswith("place") and isinstance(value, int):  # a people.Place id: its label
             if value not in place_labels:
                 from people.models import Place
-                from people.places import label
 
                 place = Place.objects.select_related("parent").filter(pk=value).first()
-                place_labels[value] = label(place) if place else value
+                place_labels[value] = str(place) if place else value
             return place_labels[value]
         return value
 
@@ -436,7 +447,10 @@ def history_of(interception: Interception) -> list[dict]:
                     old, new = (
                         (mask(change.old, allowed), mask(change.new, allowed))
                         if hide
-                        else (shown(change.old, change.field), shown(change.new, change.field))
+                        else (
+                            shown(change.old, change.field, type(record)),
+                            shown(change.new, change.field, type(record)),
+                        )
                     )
                     changes.append({"field": _field_label(change.field), "old": old, "new": new})
                 # Fields the server computes (not editable) are left out of simple-history's diff.
@@ -562,7 +576,7 @@ def history_of(interception: Interception) -> list[dict]:
         ordered(RouteStop.history.filter(interception_id=interception.pk)).select_related("place__parent"),
         lambda r: (
             _("route stop %(number)s: %(place)s")
-            % {"number": r.position + 1, "place": r.place or r.text or r.country}
+            % {"number": r.position + 1, "place": r.place or r.text or country_name(r.country)}
         ),
         set(),
         ["interception", "position"],

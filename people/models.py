@@ -85,6 +85,9 @@ class Place(models.Model):
         indexes = [models.Index(fields=["country", "kind"])]
 
     def __str__(self) -> str:
-        from people.places import label
+        """The place's label in the reader's language (Devanagari when it is Nepali, docs/i18n.md)."""
+        from django.utils.translation import get_language
 
-        return label(self)
+        from people.places import label, label_ne
+
+        return label_ne(self) if (get_language() or "").split("-")[0] == "ne" else label(self)

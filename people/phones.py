@@ -9,6 +9,8 @@ import re
 import phonenumbers
 from django.utils.translation import gettext as _
 
+from people import countries
+
 DEFAULT_REGION = "NP"
 # What a typed phone may contain besides digits: spaces, +, brackets, dashes, dots, slashes.
 _ALLOWED = re.compile(r"^[\d\s+()\-./]*$")
@@ -38,7 +40,7 @@ def parse(text: str, *, region: str | None = DEFAULT_REGION) -> str:
     if not phonenumbers.is_valid_number(number):
         raise PhoneError(
             _("This is not a valid phone number for %(region)s; give it with its country code (+…).")
-            % {"region": (region or DEFAULT_REGION).upper()}
+            % {"region": countries.name((region or DEFAULT_REGION).upper())}  # "Nepal", "नेपाल"
         )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 

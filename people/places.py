@@ -61,6 +61,29 @@ def _named(field: str, text: str, lookup: str = "") -> Q:
     return q
 
 
+# What people leave out when they name a local level: "Pokhara" for "Pokhara Metropolitan City".
+_KIND_SUFFIXES = (
+    " Metropolitan City",
+    " Sub-Metropolitan City",
+    " Municipality",
+    " Rural Municipality",
+    " महानगरपालिका",
+    " उपमहानगरपालिका",
+    " नगरपालिका",
+    " गाउँपालिका",
+    " गाउंपालिका",
+)
+
+
+def _named_without_kind(field: str, text: str) -> Q:
+    """Q: the name of `field` is `text` followed by the kind of local level ("Pokhara" → "Pokhara
+    Metropolitan City"), in either script."""
+    q = Q()
+    for suffix in _KIND_SUFFIXES:
+        q |= _named(field, text + suffix)
+    return q
+
+
 def label(place: Place | None) -> str:
     """'Municipality, District' for a local level, 'District, Province' for a district, the province's
     name for a province (English)."""
@@ -95,6 +118,11 @@ def resolve(text: str, country: str = "NP") -> Place | None:
         if len(found) == 1:
             return found[0]
     found = list(places.filter(_named("", text))[:2])
+    if not found and "," in text:
+        # "Pokhara, Kaski": the municipality named without its kind, in that district
+        found = list(places.filter(_named_without_kind("", head)).filter(_named("parent__", tail))[:2])
+    if not found:
+        found = list(places.filter(_named_without_kind("", text))[:2])
     return found[0] if len(found) == 1 else None
 
 

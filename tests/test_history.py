@@ -127,7 +127,7 @@ def test_people_added_removed_and_role_or_consent_changed_show_in_history(client
     assert "removed suspect Ram Bahadur" in history
     assert "added potential victim Gita Thapa" in history
     assert "consent to use photo: <del>no</del> → <ins>yes</ins>" in history
-    assert "role: <del>potential_victim</del> → <ins>suspect</ins>" in history
+    assert "role: <del>Potential victim</del> → <ins>Suspect</ins>" in history
 
 
 def test_attachments_added_and_deleted_show_in_history(

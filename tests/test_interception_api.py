@@ -124,7 +124,7 @@ def test_invalid_input_answers_400_with_fields_and_writes_nothing(api, monitor):
     response = api(monitor).post(URL, bad, format="json")
     assert response.status_code == 400
     error = response.json()["error"]
-    assert error["code"] == "invalid" and {"certainty", "interceptees"} <= error["fields"].keys()
+    assert error["code"] == "invalid" and {"certainty", "interceptees.0.age"} <= error["fields"].keys()
     response = api(monitor).post(URL, body(red_flags=["NOPE"], reason=""), format="json")
     assert (
         response.status_code == 400 and {"red_flags", "reason"} <= response.json()["error"]["fields"].keys()

@@ -295,6 +295,16 @@ def test_places_resolve_in_both_scripts():
     assert places.resolve("Kathmandu", country="IN") is None
 
 
+def test_a_local_level_named_without_its_kind_resolves():
+    pokhara = places.resolve("Pokhara")
+    assert pokhara is not None and pokhara.name == "Pokhara Metropolitan City"
+    assert places.resolve("पोखरा") == pokhara
+    assert places.resolve("pokhara, kaski") == pokhara
+    assert places.resolve("Siddharthanagar").name == "Siddharthanagar Municipality"
+    assert places.resolve("Kathmandu").kind == "district"  # an exact name wins over a shortened one
+    assert places.resolve("Godawari") is None  # two places of that name: the district must be given
+
+
 def test_the_places_endpoint_needs_login_and_caps_results(api, client, monitor):
     assert api().get(PLACES_URL, {"q": "ka"}).status_code == 401
     assert client.get(PLACES_URL, {"q": "ka"}).status_code in (401, 403)  # no session
