@@ -133,7 +133,11 @@ class Interception(models.Model):
     place_country = CountryField(blank=True, db_default="")
     # The monitors who were present, chosen on the form (members of the station). Not "who edited": that
     # is in the history.
-    monitors = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="monitored_interceptions")
+    # Read as before (`interception.monitors.all()`); written only by the services, through
+    # `InterceptionMonitor`, so who was listed and who changed the list is in the history.
+    monitors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="InterceptionMonitor", related_name="monitored_interceptions"
+    )
     how_started = models.CharField(
         max_length=20, choices=HowStarted.choices, blank=True, default="", db_default=""
     )
@@ -233,6 +237,25 @@ class InterceptionRedFlag(models.Model):
 
     def __str__(self) -> str:
         return f"{self.red_flag_id} ({self.points}) on {self.interception_id}"
+
+
+class InterceptionMonitor(models.Model):
+    """One monitor present at one interception. A model of its own (on the table of the plain
+    many-to-many it replaced, migration 0011) so that adding or removing a monitor is kept in the
+    history with its author (docs/history.md)."""
+
+    interception = models.ForeignKey(Interception, on_delete=models.CASCADE, related_name="monitor_rows")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        db_table = "interception_interception_monitors"
+        unique_together = [("interception", "user")]
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} at {self.interception_id}"
 
 
 class IntercepteeRole(models.TextChoices):

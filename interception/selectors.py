@@ -25,6 +25,7 @@ from .models import (
     IntercepteeRole,
     Interception,
     InterceptionGroupObjectPermission,
+    InterceptionMonitor,
     InterceptionRedFlag,
     InterceptionUserObjectPermission,
     RedFlag,
@@ -394,8 +395,8 @@ def _field_label(name: str) -> str:
 def history_of(interception: Interception) -> list[dict]:
     """The change history of the record, newest first, masked like the record: its own fields, red flags
     ticked and unticked (with the points each had then), people added, removed or changed (role, consent,
-    their details), companions, identity documents, route stops and attachments added and deleted. Eight
-    queries, whatever the length of the history.
+    their details), the monitors present, companions, identity documents, route stops and attachments
+    added and deleted. Nine queries, whatever the length of the history.
 
     Each entry: {"at", "user", "kind", "what", "changes"}; a change is {"field", "old", "new"} or, for an
     event without a before and after (a flag ticked), {"text"}."""
@@ -516,6 +517,28 @@ def history_of(interception: Interception) -> list[dict]:
             else _("unticked %(code)s (%(points)s points): %(text)s")
         )
         entry["changes"].append({"text": text % values, "ticked": ticked})
+
+    # 2b. The monitors present: the additions and removals of one save form one entry.
+    monitor_entries: dict[tuple, dict] = {}
+    for record in ordered(InterceptionMonitor.history.filter(interception_id=interception.pk)).select_related(
+        "user"
+    ):
+        if record.history_type == "~":
+            continue
+        key = (record.history_date, record.history_user_id)
+        entry = monitor_entries.get(key)
+        if entry is None:
+            entry = monitor_entries[key] = {
+                "at": record.history_date,
+                "user": who(record),
+                "what": _("monitors present"),
+                "kind": "changed",
+                "changes": [],
+            }
+            entries.append(entry)
+        name = record.user.username if record.user else "?"
+        text = _("added %(name)s") if record.history_type == "+" else _("removed %(name)s")
+        entry["changes"].append({"text": text % {"name": name}, "ticked": record.history_type == "+"})
 
     # 3. People on the record: added, removed, role and consent changed.
     appearances = list(

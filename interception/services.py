@@ -38,6 +38,7 @@ from .models import (
     Interceptee,
     IntercepteeRole,
     Interception,
+    InterceptionMonitor,
     InterceptionRedFlag,
     NumberCounter,
     Outcome,
@@ -737,6 +738,21 @@ def _set_red_flags(
     return bool(removed or added)
 
 
+def _set_monitors(*, actor, interception: Interception, users: list) -> None:
+    """Make the record's monitors present equal `users`. Each monitor added or removed is kept in the
+    history with its author (one row each; a record lists few monitors)."""
+    rows = {row.user_id: row for row in InterceptionMonitor.objects.filter(interception=interception)}
+    wanted = {u.pk for u in users}
+    when = timezone.now()
+    for user_id, row in rows.items():
+        if user_id not in wanted:
+            row._history_user, row._history_date = actor, when
+            row.delete()
+    added = [InterceptionMonitor(interception=interception, user=u) for u in users if u.pk not in rows]
+    if added:
+        bulk_create_with_history(added, InterceptionMonitor, default_user=actor, default_date=when)
+
+
 def _queue_tally(interception: Interception, day: date | None = None) -> None:
     """Recount the station's day (default: the interception's) in a worker, through the outbox: written in
     this transaction, sent after the commit or, if the broker is down then, by the relay."""
@@ -797,7 +813,7 @@ def interception_create(
         _set_red_flags(actor=actor, interception=interception, flags=flags, existing={}, points=points)
         # The monitors present: those chosen, or the creator (docs/interceptions.md "The whole record").
         monitors = resolved["monitors"] if resolved["monitors"] is not None else [actor]
-        interception.monitors.set(monitors)
+        _set_monitors(actor=actor, interception=interception, users=monitors)
         _sync_route(actor=actor, interception=interception, stops=data.route, places=resolved["route"])
         _sync_interceptees(
             actor=actor, interception=interception, people=data.interceptees, destinations=resolved["people"]
@@ -879,7 +895,7 @@ def interception_update(
             before = set(current.monitors.values_list("username", flat=True))
             after = {u.username for u in resolved["monitors"]}
             if before != after:
-                current.monitors.set(resolved["monitors"])
+                _set_monitors(actor=actor, interception=current, users=resolved["monitors"])
                 changed.append("monitors")
                 details_monitors = {"old": sorted(before), "new": sorted(after)}
         current.version += 1

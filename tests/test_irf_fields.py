@@ -22,6 +22,7 @@ from interception.models import (
     IdentityDocument,
     Interceptee,
     Interception,
+    InterceptionMonitor,
     RouteStop,
 )
 from interception.selectors import access_interception, history_of
@@ -415,3 +416,21 @@ def test_the_new_form_ticks_the_person_recording_as_present(client, monitor, man
     boxes = re.findall(r'<input[^>]*name="monitors"[^>]*>', html)
     ticked = [b for b in boxes if "checked" in b]
     assert len(boxes) >= 2 and len(ticked) == 1 and 'value="mon_bhw"' in ticked[0]
+
+
+def test_a_change_of_the_monitors_present_is_in_the_history_with_its_author(client, monitor, manager, bhw):
+    record = make_interception(monitor, bhw)
+    data = services.data_from_instance(record)
+    data.monitors = ["mgr_bhw"]
+    services.interception_update(actor=manager, interception=record, expected_version=1, data=data)
+    assert [u.username for u in record.monitors.all()] == ["mgr_bhw"]
+    rows = InterceptionMonitor.history.filter(interception_id=record.pk).order_by("history_id")
+    assert [(r.history_type, r.user.username, r.history_user.username) for r in rows] == [
+        ("+", "mon_bhw", "mon_bhw"),  # the creator, listed by default when the record was made
+        ("-", "mon_bhw", "mgr_bhw"),
+        ("+", "mgr_bhw", "mgr_bhw"),
+    ]
+    login(client, monitor)
+    history = client.get(reverse("interception:detail", args=[record.pk])).content.decode()
+    history = history[history.index('id="history"') :]
+    assert "monitors present" in history and "added mgr_bhw" in history and "removed mon_bhw" in history
