@@ -490,55 +490,43 @@ def history_of(interception: Interception) -> list[dict]:
         also=("red_flag_score",),
     )
 
-    # 2. Red flags: the ticks and unticks of one save form one entry, each with its snapshot points.
-    flag_entries: dict[tuple, dict] = {}
-    for record in ordered(InterceptionRedFlag.history.filter(interception_id=interception.pk)).select_related(
-        "red_flag"
-    ):
-        if record.history_type == "~":
-            continue
-        ticked = record.history_type == "+"
-        flag = record.red_flag
-        key = (record.history_date, record.history_user_id)
-        entry = flag_entries.get(key)
-        if entry is None:
-            entry = flag_entries[key] = {
-                "at": record.history_date,
-                "user": who(record),
-                "what": _("red flags"),
-                "kind": "changed",
-                "changes": [],
-            }
-            entries.append(entry)
-        values = {"code": flag.code, "points": record.points, "text": red_flag_text(flag)}
-        text = (
-            _("ticked %(code)s (%(points)s points): %(text)s")
-            if ticked
-            else _("unticked %(code)s (%(points)s points): %(text)s")
-        )
-        entry["changes"].append({"text": text % values, "ticked": ticked})
+    # 2. Lists changed row by row (red-flag ticks, monitors present): the rows added and removed by one save
+    # (same moment, same author) form one entry, each row a line of it.
+    def per_save(records, what, line):
+        saves: dict[tuple, dict] = {}
+        for record in records:
+            if record.history_type == "~":
+                continue
+            key = (record.history_date, record.history_user_id)
+            if key not in saves:
+                saves[key] = {"at": record.history_date, "user": who(record), "what": what, "kind": "changed"}
+                saves[key]["changes"] = []
+                entries.append(saves[key])
+            saves[key]["changes"].append({"text": line(record), "ticked": record.history_type == "+"})
 
-    # 2b. The monitors present: the additions and removals of one save form one entry.
-    monitor_entries: dict[tuple, dict] = {}
-    for record in ordered(InterceptionMonitor.history.filter(interception_id=interception.pk)).select_related(
-        "user"
-    ):
-        if record.history_type == "~":
-            continue
-        key = (record.history_date, record.history_user_id)
-        entry = monitor_entries.get(key)
-        if entry is None:
-            entry = monitor_entries[key] = {
-                "at": record.history_date,
-                "user": who(record),
-                "what": _("monitors present"),
-                "kind": "changed",
-                "changes": [],
-            }
-            entries.append(entry)
+    def tick_line(record):
+        flag = record.red_flag
+        values = {"code": flag.code, "points": record.points, "text": red_flag_text(flag)}
+        if record.history_type == "+":
+            return _("ticked %(code)s (%(points)s points): %(text)s") % values
+        return _("unticked %(code)s (%(points)s points): %(text)s") % values
+
+    def monitor_line(record):
         name = record.user.username if record.user else "?"
-        text = _("added %(name)s") if record.history_type == "+" else _("removed %(name)s")
-        entry["changes"].append({"text": text % {"name": name}, "ticked": record.history_type == "+"})
+        return (_("added %(name)s") if record.history_type == "+" else _("removed %(name)s")) % {"name": name}
+
+    per_save(
+        ordered(InterceptionRedFlag.history.filter(interception_id=interception.pk)).select_related(
+            "red_flag"
+        ),
+        _("red flags"),
+        tick_line,
+    )
+    per_save(
+        ordered(InterceptionMonitor.history.filter(interception_id=interception.pk)).select_related("user"),
+        _("monitors present"),
+        monitor_line,
+    )
 
     # 3. People on the record: added, removed, role and consent changed.
     appearances = list(

@@ -11,7 +11,7 @@ from alerts.models import Notification, Rule
 from exports.models import ExportJob
 
 from .factories import make_interception, member
-from .test_browser import PHONE, browser, log_in  # noqa: F401 (the session's browser fixture)
+from .test_browser import PHONE, browser, close_quietly, log_in  # noqa: F401 (the session's browser fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -42,7 +42,7 @@ def new_page(browser):  # noqa: F811
 
     yield make
     for context in contexts:
-        context.close()
+        close_quietly(context)
 
 
 @pytest.fixture
