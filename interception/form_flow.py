@@ -13,7 +13,7 @@ from django.db.models import Model
 from django.http import QueryDict
 from django.utils.translation import gettext as _
 
-from .forms import station_now
+from .forms import formset_people, station_now
 
 # The house convention for per-person errors from the service: "interceptees.<0-based index>.<field>".
 PERSON_KEY = re.compile(r"^interceptees\.(\d+)\.(\w+)")
@@ -23,13 +23,9 @@ MULTI_WIDGETS = (forms.CheckboxSelectMultiple, forms.RadioSelect)
 
 
 def person_rows(formset) -> list[int]:
-    """For each person the service receives (forms.formset_people's order), the formset row it came from."""
-    rows = []
-    for n, f in enumerate(formset.forms):
-        data = getattr(f, "cleaned_data", None) or {}
-        if (data.get("id") or f.has_changed()) and not data.get("DELETE") and data.get("full_name"):
-            rows.append(n)
-    return rows
+    """For each person the service receives (forms.formset_people's order), the formset row it came from:
+    the rows formset_people itself took, so the two can never disagree."""
+    return list(formset_people(formset).positions)
 
 
 def _as_post(value) -> list[str]:

@@ -336,10 +336,6 @@ class InterceptionForm(forms.Form):
         return list(groups.values())
 
 
-def _nationality_choices():
-    return [("", "–"), *countries.choices()]
-
-
 class IntercepteeForm(forms.Form):
     id = forms.IntegerField(widget=forms.HiddenInput, required=False)
     role = forms.ChoiceField(choices=IntercepteeRole.choices, label=_("Role"))
@@ -361,12 +357,10 @@ class IntercepteeForm(forms.Form):
         max_length=200,
         required=False,
         label=_("Home municipality, district"),
-        widget=forms.TextInput(
-            attrs={"data-place-suggest": reverse_lazy("api:places"), "autocomplete": "off"}
-        ),
+        widget=forms.TextInput(attrs=_PLACE_SUGGEST),
     )
     # Nepal, India, then every country by name (people/countries.py); the service checks the code.
-    nationality = forms.ChoiceField(choices=_nationality_choices, required=False, label=_("Nationality"))
+    nationality = forms.ChoiceField(choices=_country_choices, required=False, label=_("Nationality"))
     consent_to_use_information = forms.BooleanField(required=False, label=_("Consents to use of information"))
     consent_to_use_photo = forms.BooleanField(required=False, label=_("Consents to use of photo"))
     # The whole record: where to and why; for suspects, their apparent role and a description.
@@ -377,7 +371,7 @@ class IntercepteeForm(forms.Form):
         widget=forms.TextInput(attrs=_PLACE_SUGGEST),
     )
     destination_country = forms.ChoiceField(
-        choices=_nationality_choices, required=False, label=_("Destination country")
+        choices=_country_choices, required=False, label=_("Destination country")
     )
     travel_purpose = forms.ChoiceField(
         choices=_blank(TravelPurpose.choices), required=False, label=_("Purpose of travel")

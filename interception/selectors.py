@@ -290,9 +290,7 @@ def denied(
 
 def monitor_candidates(station: Station):
     """Who may be named as a monitor present at `station`: active users with a role at that station."""
-    from accounts.models import User
-
-    return User.objects.filter(is_active=True, memberships__station=station).distinct().order_by("username")
+    return monitor_candidates_at([station])
 
 
 def monitor_candidates_at(stations):

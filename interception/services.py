@@ -137,12 +137,9 @@ def _code(place) -> str | None:
 
 
 def data_from_instance(interception: Interception) -> InterceptionData:
-    """The stored record as service data (unmasked), for edits that change only some fields."""
-    rows = list(
-        interception.interceptees.select_related(
-            "person", "person__address_place", "destination_place"
-        ).prefetch_related("companions", "documents")
-    )
+    """The stored record as service data (unmasked), for edits that change only some fields. Reads what
+    `selectors.access_interception` already loaded (people, their companions and documents, the route)."""
+    rows = list(interception.interceptees.all())
     index = {row.pk: i for i, row in enumerate(rows)}
     return InterceptionData(
         occurred_at=interception.occurred_at,
@@ -162,7 +159,7 @@ def data_from_instance(interception: Interception) -> InterceptionData:
         journey_start_country=str(interception.journey_start_country or ""),
         route=[
             RouteStopData(place=_code(stop.place), text=stop.text, country=str(stop.country or ""))
-            for stop in interception.route.select_related("place")
+            for stop in interception.route.all()
         ],
         monitors=[u.username for u in interception.monitors.all()],
         interceptees=[
@@ -399,7 +396,7 @@ def _validate(
     # Phone (E.164 in the station's country), nationality (code or English name), home place: errors per
     # person under `interceptees.<i>.phone` / `.nationality` / `.address_place` (docs/places.md).
     region = people_services.station_region(station)
-    for i, person in enumerate(data.interceptees):
+    checked_people = [
         people_services.check_person(
             phone=person.phone,
             nationality=person.nationality,
@@ -408,7 +405,10 @@ def _validate(
             key=f"interceptees.{i}",
             errors=errors,
         )
+        for i, person in enumerate(data.interceptees)
+    ]
     found = _check_whole_record(station=station, data=data, errors=errors)
+    found["persons"] = checked_people  # their stored forms: the sync writes them as checked
     if resolved is not None:
         resolved.update(found)
     if submit:
@@ -510,11 +510,17 @@ def _lock_idempotency_key(*, actor, key: str, content: dict) -> Interception | N
 
 
 def _sync_interceptees(
-    *, actor, interception: Interception, people: list[IntercepteeData], destinations: list | None = None
+    *,
+    actor,
+    interception: Interception,
+    people: list[IntercepteeData],
+    destinations: list | None = None,
+    persons: list[dict] | None = None,
 ) -> None:
     """Make the interception's people equal to `people`: update rows with an id, add the rest,
     remove the ones no longer listed; then their companions and documents (`destinations`: the Place
-    of each person's destination, as `_validate` resolved them)."""
+    of each person's destination; `persons`: each person's phone, nationality and home place in their
+    stored forms; both as `_validate` resolved them)."""
     existing = {i.pk: i for i in interception.interceptees.select_related("person")}
     region = people_services.station_region(interception.station)
     keep: set[int] = set()
@@ -526,11 +532,16 @@ def _sync_interceptees(
             "full_name": data.full_name.strip(),
             "gender": data.gender,
             "age": data.age,
-            "phone": _clean_phone(data.phone, region),
             "address": (data.address or "").strip(),
-            "nationality": people_services.clean_nationality(data.nationality),
-            "address_place": people_services.find_place(data.address_place),
         }
+        if persons is not None:
+            values.update(persons[position])  # phone, nationality, address_place, as checked
+        else:
+            values.update(
+                phone=_clean_phone(data.phone, region),
+                nationality=people_services.clean_nationality(data.nationality),
+                address_place=people_services.find_place(data.address_place),
+            )
         row = existing.get(data.id) if data.id else None
         if row is None:
             new_persons.append((Person(station=interception.station, created_by=actor, **values), data))
@@ -816,7 +827,11 @@ def interception_create(
         _set_monitors(actor=actor, interception=interception, users=monitors)
         _sync_route(actor=actor, interception=interception, stops=data.route, places=resolved["route"])
         _sync_interceptees(
-            actor=actor, interception=interception, people=data.interceptees, destinations=resolved["people"]
+            actor=actor,
+            interception=interception,
+            people=data.interceptees,
+            destinations=resolved["people"],
+            persons=resolved["persons"],
         )
         record_event(
             actor=actor,
@@ -885,7 +900,11 @@ def interception_update(
         if _set_red_flags(actor=actor, interception=current, flags=flags, existing=ticks, points=points):
             changed.append("red_flags")
         _sync_interceptees(
-            actor=actor, interception=current, people=data.interceptees, destinations=resolved["people"]
+            actor=actor,
+            interception=current,
+            people=data.interceptees,
+            destinations=resolved["people"],
+            persons=resolved["persons"],
         )
         if _sync_route(actor=actor, interception=current, stops=data.route, places=resolved["route"]):
             changed.append("route")
