@@ -50,7 +50,11 @@ test: install services chromium gettext
 	@$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: install services
+	@$(PY) -m benchmarks.run --size 100k --build-only
+	@$(PY) -m benchmarks.run --size 1m --build-only
 	@$(PY) -m benchmarks.run $(BENCH_ARGS)
+	@$(PY) -m benchmarks.run --size 1m $(BENCH_ARGS)
+	@$(PY) -m benchmarks.http $(HTTP_ARGS)
 	@$(PY) -m benchmarks.exports
 	@$(PY) -m benchmarks.pageweight
 

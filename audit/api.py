@@ -1,11 +1,9 @@
 from django.core.exceptions import ValidationError
-from django.core.paginator import InvalidPage
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework.exceptions import NotFound
 from rest_framework.generics import ListAPIView
 
+from core.keyset import KeysetPagination
 from core.permissions import Check, PolicyPermission
 
 from . import selectors
@@ -34,12 +32,17 @@ class AuditEventList(ListAPIView):
     """The access log, for auditors: events of the stations they audit, newest first. Reading is logged,
     naming the events returned."""
 
-    # The page is fetched and its read logged by `audit.selectors.event_page` (one read path).
+    # The page is fetched and its read logged by `audit.selectors.event_cursor_page` (one read path): cursor
+    # pages newest first by id (core.keyset), which the primary key's index serves at any depth. The HTML
+    # page keeps page numbers.
 
     serializer_class = AccessEventSerializer
     permission_classes = [PolicyPermission]
     policy = Check(can_read_log, READ_LOG_MESSAGE)
     required_actions = {"GET": "view"}
+    pagination_class = KeysetPagination
+    keyset_fields = ("id",)
+    keyset_descending = True
 
     def filters(self) -> selectors.EventFilters:
         form = EventFilterForm(self.request.query_params)
@@ -49,17 +52,11 @@ class AuditEventList(ListAPIView):
 
     @extend_schema(parameters=FILTER_PARAMS)
     def get(self, request, *args, **kwargs):
-        pagination = self.paginator
-        try:
-            page = selectors.event_page(
-                user=request.user,
-                filters=self.filters(),
-                page=request.query_params.get(pagination.page_query_param),
-                per_page=pagination.get_page_size(request),
-                strict=True,
-                api=True,
-            )
-        except InvalidPage:
-            raise NotFound(gettext("Invalid page.")) from None
-        pagination.page, pagination.request = page, request
-        return pagination.get_paginated_response(self.get_serializer(page.object_list, many=True).data)
+        filters = self.filters()
+        rows = selectors.event_cursor_page(
+            user=request.user,
+            filters=filters,
+            paginate=self.paginate_queryset,
+            cursor=bool(request.query_params.get(self.paginator.cursor_query_param)),
+        )
+        return self.get_paginated_response(self.get_serializer(rows, many=True).data)

@@ -227,6 +227,19 @@ def event_page(
     return shown
 
 
+def event_cursor_page(*, user, filters: EventFilters | None = None, paginate, cursor: bool = False) -> list:
+    """One cursor page of the events `user` may read, for the API: `paginate` takes the events (a
+    queryset) and returns the page's rows (core.keyset.KeysetPagination, newest first by id). Logged as an
+    `audit.list` event with the filters, the number of rows shown, page 1 for the first page (0 for a page
+    reached by a cursor, `cursor`) and the ids shown. No count of every event: the log only grows."""
+    f = filters or EventFilters()
+    rows = list(paginate(event_list(user=user, filters=f)))
+    details = {"filters": f.as_details(), "count": len(rows), "page": 0 if cursor else 1}
+    details.update(cursor=cursor, api=True)
+    log_read(user=user, events=rows, action="audit.list", details=details)
+    return rows
+
+
 def record_events(*, user, obj: Model) -> list[AccessEvent]:
     """Who accessed one record: its newest events (at most 50), for a panel on the record's page, in one
     query (`about_record`: its own events, list and bulk events naming it, downloads of its attachments,

@@ -61,7 +61,9 @@ def record_event(
 
     Appends are serialised by a transaction-level advisory lock, held until the caller's transaction
     ends: the event reads the newest event's hash and links to it, so two transactions cannot both
-    link to the same predecessor. Keep work after recording an event short in long transactions.
+    link to the same predecessor. The lock (and so every other audited request) waits for the rest of
+    the transaction and its commit: in a transaction that writes, record the event last
+    (docs/audit.md, "The chain lock under load").
     """
     meta = current_request_meta()
     details = dict(details or {})

@@ -9,9 +9,19 @@ from psycopg2 import sql
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/interception_bench"
 
 
-def configure() -> dict:
-    """Point Django at the benchmark database (never the app's own) and return its connection settings."""
+def url_for(suffix: str = "") -> str:
+    """The benchmark database's URL (BENCH_DATABASE_URL or the default); a data set other than the default
+    one lives in a database of its own, named with `_<suffix>` appended (`interception_bench_1m`)."""
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
+    if suffix:
+        base, _, query = url.partition("?")
+        url = f"{base}_{suffix}" + (f"?{query}" if query else "")
+    return url
+
+
+def configure(suffix: str = "") -> dict:
+    """Point Django at the benchmark database (never the app's own) and return its connection settings."""
+    url = url_for(suffix)
     os.environ["DATABASE_URL"] = url  # the Makefile exports the app's DATABASE_URL: override it
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("DEBUG", "1")  # development settings: no SECRET_KEY needed

@@ -229,7 +229,11 @@ def scenarios() -> tuple[list[Scenario], dict]:
             f"station manager at {dataset.MANAGER_STATION} + {dataset.MANAGER_GRANTS} shared records",
             dataset.MANAGER_STATION,
         ),
-        (dataset.DIRECTOR, "country director, NP (150 of 200 stations)", busiest),
+        (
+            dataset.DIRECTOR,
+            f"country director, NP ({dataset.COUNTRIES[0][3]} of {dataset.STATIONS} stations)",
+            busiest,
+        ),
     ]
     out = []
     for username, role, station in people:

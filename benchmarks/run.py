@@ -1,9 +1,12 @@
 """The scoped interception list against the same list unscoped, at 100,000 interceptions across 200 stations.
 
-    python -m benchmarks.run [--rebuild] [--runs N] [--warmup N] [--check] [--explain]
+    python -m benchmarks.run [--size 100k|1m | --interceptions N] [--rebuild] [--runs N] [--warmup N]
+                             [--check] [--explain] [--build-only]
 
-Uses its own database (`interception_bench`, or BENCH_DATABASE_URL), built once and reused; writes
-benchmarks/results.json and benchmarks/RESULTS.md and prints the table. See docs/benchmarks.md.
+Uses its own database (`interception_bench`, or BENCH_DATABASE_URL; `interception_bench_1m` for --size 1m),
+built once and reused; writes benchmarks/results.json and benchmarks/RESULTS.md (other sizes:
+<size>-results.json, as .gitignore leaves out results-*.json, and RESULTS-<size>.md) and prints the table.
+See docs/benchmarks.md.
 """
 
 import argparse
@@ -36,11 +39,23 @@ def main(argv=None) -> int:
         "country director's whole list) to benchmarks/plans.txt",
     )
     parser.add_argument("--build-only", action="store_true", help="build the data set, measure nothing")
+    sizes = parser.add_mutually_exclusive_group()
+    sizes.add_argument(
+        "--size",
+        choices=["100k", "1m"],
+        default="100k",
+        help="the data set: 100k (200 stations, database interception_bench) or 1m (500 stations, "
+        "interception_bench_1m); default 100k",
+    )
+    sizes.add_argument("--interceptions", type=int, help="a data set of any size, in a database of its own")
     args = parser.parse_args(argv)
     if args.runs < 1 or args.warmup < 0:
         parser.error("--runs must be at least 1 and --warmup at least 0")
+    if args.interceptions is not None and args.interceptions < 1_000:
+        parser.error("--interceptions must be at least 1000")
+    size = sizes_for(args)
 
-    cfg = db.configure()  # before Django reads its settings
+    cfg = db.configure(suffix_of(size))  # before Django reads its settings
     if "bench" not in cfg["NAME"]:
         parser.error(f"refusing to use database {cfg['NAME']!r}: its name must contain 'bench'")
     db.ensure(cfg, drop=args.rebuild)
@@ -54,6 +69,7 @@ def main(argv=None) -> int:
 
     from . import dataset, measure
 
+    dataset.use(size)
     print(f"Benchmark database {cfg['NAME']} on {cfg.get('HOST') or 'localhost'}:{cfg.get('PORT') or 5432}")
     call_command("migrate", verbosity=0, interactive=False)
     data = dataset.state()
@@ -63,7 +79,7 @@ def main(argv=None) -> int:
             connection.close()
             db.ensure(cfg, drop=True)
             call_command("migrate", verbosity=0, interactive=False)
-        print("Building the data set (once; --rebuild builds it again):")
+        print(f"Building the {size.interceptions:,}-interception data set (once; --rebuild builds it again):")
         data = dataset.build()
     else:
         print(f"Data set built {data['built_at']} (in {data['build_seconds']}s): reusing it.")
@@ -92,9 +108,12 @@ def main(argv=None) -> int:
         "lists_checked_against_plain_orm_rule": checked,
         "scenarios": [scenario_result(s) for s in found],
     }
-    (HERE / "results.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
+    tag = suffix_of(size)
+    (HERE / (f"{tag}-results.json" if tag else "results.json")).write_text(
+        json.dumps(results, indent=2, default=str) + "\n"
+    )
     table = markdown(results)
-    (HERE / "RESULTS.md").write_text(table)
+    (HERE / (f"RESULTS-{tag}.md" if tag else "RESULTS.md")).write_text(table)
     print()
     print(table)
 
@@ -115,6 +134,18 @@ def main(argv=None) -> int:
         if args.check:
             return 1
     return 0
+
+
+def sizes_for(args):
+    """The data set the options ask for (benchmarks.dataset.Size), without importing Django."""
+    from .sizes import SIZES, size_for
+
+    return size_for(args.interceptions) if args.interceptions else SIZES[args.size]
+
+
+def suffix_of(size) -> str:
+    """The database suffix of a data set: none for the default 100k set (`interception_bench`)."""
+    return "" if size.name == "100k" else size.name
 
 
 def scenario_result(s) -> dict:

@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",  # pg_trgm: the number's trigram index (docs/interceptions.md)
     "rest_framework",
     "knox",  # API tokens: stored as hashes, with an expiry, revocable one by one (docs/api.md)
     "drf_spectacular",
@@ -53,6 +54,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "core.timing.ServerTimingMiddleware",  # Server-Timing header, only with SERVER_TIMING=1 (benchmarks)
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "core.middleware.NoStoreMiddleware",  # Cache-Control: no-store on every response but static files
@@ -63,6 +65,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "accounts.access_cache.AccessProfileMiddleware",  # each user's access profile read once per request
     "accounts.middleware.UserLanguageMiddleware",  # User.language, when set (docs/i18n.md)
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.SessionTimeoutMiddleware",
@@ -72,6 +75,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
+
+SERVER_TIMING = env.bool("SERVER_TIMING", default=False)  # core.timing: off in production
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -255,10 +260,12 @@ REST_FRAMEWORK = {
     # Signed in, and the view's policy allows the action its method needs (core/permissions.py).
     "DEFAULT_PERMISSION_CLASSES": ["core.permissions.PolicyPermission"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Numbered pages for short lists; the interception and access-log lists page by cursor (core.keyset).
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "config.api_errors.exception_handler",
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # orjson, writing the same JSON as DRF's JSONRenderer (core/renderers.py).
+    "DEFAULT_RENDERER_CLASSES": ["core.renderers.ORJSONRenderer"],
     # JSON bodies only (multipart where a file is uploaded: interception attachments), so the schema
     # declares exactly what the API parses (a form-encoded "0" is not a JSON false); JSON nested too
     # deeply is a 400, not a 500 (core.parsers).
@@ -282,6 +289,7 @@ SPECTACULAR_SETTINGS = {
         "AttachmentKindEnum": "interception.models.AttachmentKind",
         "PlaceKindEnum": "people.models.PlaceKind",
         "ExportKindEnum": "exports.models.ExportKind",
+        "StatusEnum": "interception.models.Status",  # the record and its list row
     },
 }
 

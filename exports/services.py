@@ -25,8 +25,9 @@ from interception.forms import InterceptionFilterForm
 from interception.models import private_storage
 
 from . import rows, selectors
-from .cells import cell_text, csv_value
+from .cells import csv_rows
 from .models import ExportFormat, ExportJob, ExportKind, ExportStatus
+from .xlsx import XlsxStream
 
 log = logging.getLogger(__name__)
 
@@ -76,14 +77,15 @@ def export_request(*, actor, kind: str, fmt: str, deidentified: bool, filters: d
         job = ExportJob.objects.create(
             user=actor, kind=kind, format=fmt, deidentified=bool(deidentified), filters=parsed.as_details()
         )
-        record_event(
+        outbox.enqueue(run_export, job.pk)  # sent after the commit, or by the relay if the broker is down
+        stations = selectors.export_stations(actor, kind, job.filters.get("station"))
+        record_event(  # last: the access log's chain lock is held from here to the commit (docs/audit.md)
             actor=actor,
             action="export.request",
             obj=job,
-            stations=selectors.export_stations(actor, kind, job.filters.get("station")),
+            stations=stations,
             details={"kind": kind, "format": fmt, "deidentified": job.deidentified, "filters": job.filters},
         )
-        outbox.enqueue(run_export, job.pk)  # sent after the commit, or by the relay if the broker is down
     return job
 
 
@@ -127,7 +129,11 @@ class _CsvWriter:
         self.writer = csv.writer(self.handle)
 
     def append(self, row):
-        self.writer.writerow([csv_value(v) for v in row])
+        self.append_many([row])
+
+    def append_many(self, rows):
+        """Many rows at once: every text cell through `csv_value` (formula-like text gets its `'`)."""
+        self.writer.writerows(csv_rows(rows))
 
     def close(self):
         self.handle.close()
@@ -136,46 +142,36 @@ class _CsvWriter:
 
 
 class _XlsxWriter:
+    """The rows streamed into the zip as they come (exports/xlsx.py); nothing is kept in memory or in a
+    temporary file but the `.part` file itself."""
+
     def __init__(self, path):
-        from openpyxl import Workbook
-
-        self.path = path
-        self.book = Workbook(write_only=True)  # rows go to disk as they come
-        self.sheet = self.book.create_sheet("export")
-
-    def _cell(self, value):
-        """Text is always a string cell (never a formula); risky text carries Excel's quote prefix."""
-        if not isinstance(value, str):
-            return value
-        from openpyxl.cell import WriteOnlyCell
-
-        text, risky = cell_text(value)
-        cell = WriteOnlyCell(self.sheet)
-        cell.value = text.replace("\r\n", "\n").replace("\r", "\n")  # XML keeps no bare CR: say so
-        cell.data_type = "s"
-        if risky:
-            cell.quotePrefix = True
-        return cell
+        self.handle = _private_file(path, "wb")
+        try:
+            self.stream = XlsxStream(self.handle)
+        except BaseException:
+            self.handle.close()
+            raise
 
     def append(self, row):
-        self.sheet.append([self._cell(v) for v in row])
+        self.stream.append(row)
+
+    def append_many(self, rows):
+        self.stream.append_many(rows)
 
     def close(self):
-        with _private_file(self.path) as handle:
-            self.book.save(handle)
+        try:
+            self.stream.close()
+        finally:
+            self.handle.close()
 
     def abort(self):
-        """Remove openpyxl's temporary sheet file (it holds the rows written so far) at once, not at the
-        worker's exit."""
-        writer = getattr(self.sheet, "_writer", None)
-        out = getattr(writer, "out", None)
-        with contextlib.suppress(Exception):  # a half-written sheet may fail to close; its file goes anyway
-            self.sheet.close()
-        if out and os.path.exists(out):
-            try:
-                writer.cleanup()
-            except (OSError, ValueError):
-                _remove(out)
+        """Close the half-written file (the caller removes it)."""
+        try:
+            with contextlib.suppress(Exception):  # a half-written zip may fail to close; its file goes anyway
+                self.stream.abort()
+        finally:
+            self.handle.close()
 
 
 def _remove(path) -> None:
@@ -229,10 +225,10 @@ def export_run(*, job_id: int) -> ExportJob | None:
         ExportJob.objects.filter(pk=job.pk).update(total_rows=total)
         writer.append(header)
         count, step = 0, max(1, settings.EXPORT_CHUNK_SIZE)
-        for row in iterator:
-            writer.append(row)
-            count += 1
-            if count % step == 0:
+        for chunk in iterator:
+            writer.append_many(chunk)
+            count += len(chunk)
+            if count % step == 0:  # after each full chunk
                 ExportJob.objects.filter(pk=job.pk).update(
                     progress=min(99, count * 100 // max(total, 1)), row_count=count
                 )
@@ -260,7 +256,8 @@ def export_run(*, job_id: int) -> ExportJob | None:
             finished_at=timezone.now(),
         )
         job.refresh_from_db()
-        record_event(
+        _notify(job, ok=True)
+        record_event(  # last: the access log's chain lock is held from here to the commit (docs/audit.md)
             actor=job.user,
             action="export.complete",
             obj=job,
@@ -273,7 +270,6 @@ def export_run(*, job_id: int) -> ExportJob | None:
                 "sensitive": bool(job.sensitive_stations),
             },
         )
-        _notify(job, ok=True)
     return job
 
 
@@ -291,14 +287,14 @@ def _finish_failed(job: ExportJob, exc: Exception) -> None:
             status=ExportStatus.FAILED, error=f"{exc.__class__.__name__}"[:300], finished_at=timezone.now()
         )
         job.refresh_from_db()
-        record_event(
+        _notify(job, ok=False)
+        record_event(  # last: the access log's chain lock is held from here to the commit (docs/audit.md)
             actor=job.user,
             action="export.failed",
             obj=job,
             stations=job.stations,
             details={"error": job.error},
         )
-        _notify(job, ok=False)
 
 
 def _notify(job: ExportJob, *, ok: bool) -> None:

@@ -9,12 +9,18 @@ from rest_framework.views import APIView
 
 from accounts.access import stations_for
 from accounts.roles import Action
+from core.keyset import KeysetPagination
 
 from . import policies, selectors, services
 from .forms import InterceptionFilterForm
 from .models import Status
 from .policies import InterceptionPolicy
-from .serializers import AttachmentUploadSerializer, InterceptionSerializer, RedFlagSerializer
+from .serializers import (
+    AttachmentUploadSerializer,
+    InterceptionSerializer,
+    InterceptionSummarySerializer,
+    RedFlagSerializer,
+)
 from .views import serve_attachment
 
 FILTER_PARAMS = [
@@ -38,6 +44,15 @@ class InterceptionViewSet(
     policy = InterceptionPolicy
     required_actions = {"GET": policies.VIEW, "POST": "add", "PATCH": policies.CHANGE}
 
+    # The list: cursor pages in (occurred_at DESC, id DESC), read from interception_recent_idx whatever the
+    # depth (core.keyset); its rows are summaries built from plain values (docs/api.md).
+    pagination_class = KeysetPagination
+    keyset_fields = ("occurred_at", "id")
+    keyset_descending = True
+
+    def get_serializer_class(self):
+        return InterceptionSummarySerializer if self.action == "list" else InterceptionSerializer
+
     def get_queryset(self):
         form = InterceptionFilterForm(self.request.query_params)
         if not form.is_valid():
@@ -45,20 +60,21 @@ class InterceptionViewSet(
                 {k: [e["message"] for e in v] for k, v in form.errors.get_json_data().items()}
             )
         self._filters = form.filters()
-        return selectors.with_details(
-            selectors.interception_list(user=self.request.user, filters=self._filters)
-        )
+        return selectors.interception_rows(user=self.request.user, filters=self._filters)
 
     def paginate_queryset(self, queryset):
-        rows = super().paginate_queryset(queryset)
-        page = self.paginator.page
+        # The page's rows, then the people counts for those rows only, then the read logged (every id and
+        # station shown), as strictly as the page.
+        rows = selectors.with_interceptee_counts(super().paginate_queryset(queryset))
+        cursor = bool(self.request.query_params.get(self.paginator.cursor_query_param))
         return selectors.log_list_read(
             self.request.user,
             rows,
             filters=self._filters,
-            count=page.paginator.count,
-            page=page.number,
+            count=len(rows),
+            page=0 if cursor else 1,
             api=True,
+            cursor=cursor,
         )
 
     @extend_schema(parameters=FILTER_PARAMS)

@@ -1,10 +1,12 @@
 import uuid
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.files.storage import FileSystemStorage
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils.functional import LazyObject
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
@@ -204,6 +206,10 @@ class Interception(models.Model):
             models.Index(fields=["station", "-occurred_at"]),
             models.Index(fields=["station", "occurred_on"]),
             models.Index(fields=["status"]),
+            # Number search by fragment ("0017", "HW-2026"): `number__icontains` is
+            # UPPER(number::text) LIKE UPPER('%...%'), which reads this trigram index of UPPER(number)
+            # (docs/interceptions.md, "Number search"); a whole number uses the unique index.
+            GinIndex(OpClass(Upper("number"), name="gin_trgm_ops"), name="interception_number_trgm"),
         ]
 
     def __str__(self) -> str:

@@ -1,10 +1,12 @@
 """Every read of interceptions, already scoped to the user (accounts.access.scope)."""
 
+import hashlib
+import re
 from dataclasses import dataclass
 from datetime import date
 
+from django.core.cache import cache
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
-from django.core.paginator import Page, Paginator
 from django.db.models import F, Func, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -14,6 +16,7 @@ from accounts.access import Grants, annotate_allowed, scope, stations_for
 from accounts.models import Station
 from accounts.roles import Action
 from audit.services import record_event
+from core.pagination import CappedPage, CappedPaginator
 from core.templatetags.nepali_tags import red_flag_text
 
 from . import policies
@@ -52,7 +55,10 @@ class InterceptionFilters:
         rows of people on interceptions). The list page, the API and exports all filter here."""
         p = prefix
         if self.station:
-            qs = qs.filter(**{f"{p}station__code": self.station.upper()})
+            # The station's id as a scalar subquery, not a join on the station table: the filter is then
+            # an index condition on the interception's own column (docs/benchmarks.md).
+            station_id = Station.objects.filter(code=self.station.upper()).values("pk")[:1]
+            qs = qs.filter(**{f"{p}station_id": Subquery(station_id)})
         if self.date_from:
             qs = qs.filter(**{f"{p}occurred_on__gte": self.date_from})
         if self.date_to:
@@ -62,8 +68,25 @@ class InterceptionFilters:
         if self.min_score is not None:
             qs = qs.filter(**{f"{p}red_flag_score__gte": self.min_score})
         if self.number:
-            qs = qs.filter(**{f"{p}number__icontains": self.number.strip()})
+            qs = qs.filter(number_filter(self.number, prefix=p))
         return qs
+
+
+# A whole interception number ("BHW-2026-00017": station code, year, counter), as services.py makes them.
+FULL_NUMBER = re.compile(r"^[A-Za-z0-9]+-\d{4}-\d{5,}$")
+# Fragments shorter than this cannot use the trigram index (docs/interceptions.md, "Number search").
+NUMBER_MIN_LENGTH = 3
+
+
+def number_filter(text: str, *, prefix: str = "") -> Q:
+    """The number search: a whole number is an exact match on the unique index (as typed or upper-cased);
+    any other text a case-insensitive "contains", which PostgreSQL answers from the trigram index
+    (`interception_number_trgm`, migration 0012) for 3 characters or more. 1 or 2 characters still work,
+    without the index (the form asks for 3)."""
+    text = text.strip()
+    if FULL_NUMBER.match(text):
+        return Q(**{f"{prefix}number__in": sorted({text, text.upper()})})
+    return Q(**{f"{prefix}number__icontains": text})
 
 
 def red_flags_for_station(station: Station) -> QuerySet[RedFlag]:
@@ -186,32 +209,90 @@ def reload(interception: Interception) -> Interception:
     return fresh
 
 
-def log_list_read(user, rows, *, filters: InterceptionFilters, count: int, page: int, api: bool = False):
+def log_list_read(
+    user,
+    rows,
+    *,
+    filters: InterceptionFilters,
+    count: int,
+    page: int,
+    api: bool = False,
+    capped: bool | None = None,
+    cursor: bool | None = None,
+):
     """Log one list response: one event naming every interception on the page and their stations
     (`details["ids"]`, `details["stations"]`), with the filters, so the auditor's per-record filter and
-    the record's panel find it without one chained write per row."""
+    the record's panel find it without one chained write per row.
+
+    `rows` are model instances or dicts with "id" and "station" (a code, or "station__code"). `count` is
+    the count as the response showed it; `capped` (when given) whether that count stopped at the cap
+    ("10,000+"); `cursor` (when given) whether the page was reached by a keyset cursor (page 0)."""
     rows = list(rows)
     details = {"filters": filters.as_details(), "count": count, "page": page}
+    if capped is not None:
+        details["capped"] = bool(capped)
+    if cursor is not None:
+        details["cursor"] = bool(cursor)
     if api:
         details["api"] = True
+    ids, stations = [], []
+    for row in rows:
+        if isinstance(row, dict):
+            ids.append(row["id"])
+            stations.append(row.get("station__code") or row.get("station"))
+        else:
+            ids.append(row.pk)
+            stations.append(row.station)
     record_event(
         actor=user,
         action="interception.list",
         object_type="interception",
-        object_ids=[row.pk for row in rows],
-        stations=[row.station for row in rows],
+        object_ids=ids,
+        stations=stations,
         details=details,
     )
     return rows
 
 
-def interception_page(*, user, filters: InterceptionFilters, page_number, per_page: int) -> Page:
-    """One page of the list, its read logged (`log_list_read`)."""
-    page = Paginator(interception_list(user=user, filters=filters), per_page).get_page(page_number)
+def interception_page(
+    *, user, filters: InterceptionFilters, page_number, per_page: int, after: str | None = None
+) -> CappedPage:
+    """One page of the list, its read logged (`log_list_read`): page `page_number` (a bad one: the
+    first), or with `after` (an "Older records" cursor) the rows after that cursor. The count is capped
+    (`page.paginator.count`, `page.paginator.capped`) and a page reads its ids first, so neither the
+    count nor a deep page costs more at a million rows (core/pagination.py)."""
+    paginator = CappedPaginator(interception_list(user=user, filters=filters), per_page)
+    page = paginator.page_after(after) if after else paginator.get_page(page_number)
     page.object_list = log_list_read(
-        user, page.object_list, filters=filters, count=page.paginator.count, page=page.number
+        user,
+        page.object_list,
+        filters=filters,
+        count=paginator.count,
+        page=page.number,
+        capped=paginator.capped,
+        cursor=page.seek,
     )
     return page
+
+
+STATION_CHOICES_SECONDS = 300
+
+
+def station_choices(user) -> list[tuple[str, str]]:
+    """The list filter's stations, (code, name) of every station `user` may view interceptions at, by
+    code. Kept in the Django cache for a few minutes, keyed by the user and a digest of the stations
+    query itself (which names the user's station ids once the request read their access profile): a
+    change of memberships gives a new key at once; a renamed or added station shows within
+    `STATION_CHOICES_SECONDS`. No query on a hit. Station codes and names are reference data."""
+    stations = stations_for(user, "interception", Action.VIEW).order_by("code").values_list("code", "name")
+    sql, params = stations.query.sql_with_params()
+    digest = hashlib.sha256(repr((sql, params)).encode()).hexdigest()[:32]
+    key = f"interception:station-choices:v1:{user.pk}:{digest}"
+    choices = cache.get(key)
+    if choices is None:
+        choices = [tuple(row) for row in stations]
+        cache.set(key, choices, STATION_CHOICES_SECONDS)
+    return choices
 
 
 def attachment_scope(user) -> QuerySet[Attachment]:
@@ -656,3 +737,50 @@ def my_drafts(*, user) -> list[Interception]:
         .order_by("-updated_at", "-id")[:100]
     )
     return log_list_read(user, qs, filters=InterceptionFilters(status=Status.DRAFT), count=len(qs), page=1)
+
+
+# The columns of a row of the API list (a summary; GET /{id}/ gives the whole record). None of them is
+# sensitive (presenters.SENSITIVE_FIELDS): `can_see_sensitive` tells the client what the record would show.
+LIST_ROW_COLUMNS = (
+    "id",
+    "number",
+    "station_code",
+    "occurred_at",
+    "place",
+    "status",
+    "version",
+    "certainty",
+    "red_flag_score",
+    "can_see_sensitive",
+    "created_at",
+    "updated_at",
+)
+
+
+def interception_rows(*, user, filters: InterceptionFilters | None = None) -> QuerySet:
+    """The interceptions `user` may see, filtered, as plain dicts of LIST_ROW_COLUMNS (no model instances,
+    no joins but the station's code), for the API list. Unordered and not yet read: the caller pages it
+    (core.keyset.seek orders it by occurred_at DESC, id DESC) and then calls `with_interceptee_counts` on
+    the page's rows and `log_list_read`."""
+    f = filters or InterceptionFilters()
+    qs = f.apply(with_access_flags(interception_scope(user), user))
+    return qs.annotate(station_code=F("station__code")).values(*LIST_ROW_COLUMNS)
+
+
+def with_interceptee_counts(rows: list[dict]) -> list[dict]:
+    """The page's rows with `victim_count` and `suspect_count` (one query, `WHERE id IN` the page's ids:
+    counted for the rows shown only, never for rows the page seeks past), and `station` (the code)."""
+    rows = list(rows)
+    if not rows:
+        return rows
+    counts = {
+        pk: (victims, suspects)
+        for pk, victims, suspects in Interception.objects.filter(pk__in=[r["id"] for r in rows])
+        .order_by()
+        .annotate(**interceptee_counts())
+        .values_list("pk", "victim_count", "suspect_count")
+    }
+    for row in rows:
+        row["station"] = row.pop("station_code")
+        row["victim_count"], row["suspect_count"] = counts.get(row["id"], (0, 0))
+    return rows

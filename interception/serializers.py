@@ -2,6 +2,7 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from core.fields import StrictBooleanField
+from people.masking import mask
 from people.models import Gender
 
 from . import presenters
@@ -302,3 +303,65 @@ class AttachmentUploadSerializer(serializers.Serializer):
     interceptee = serializers.IntegerField(
         required=False, allow_null=True, help_text="The id of the person on this record the photo shows."
     )
+
+
+_DATETIME = serializers.DateTimeField()  # the detail's format ("...Z"), one field for every row
+
+
+class InterceptionSummarySerializer(serializers.Serializer):
+    """One row of the API list: a summary of the record (GET `url` gives the whole record). Built from the
+    plain dicts of `selectors.interception_rows` (after `with_interceptee_counts`) by `to_representation`,
+    a few dictionary look-ups a row; the fields below describe it for the schema."""
+
+    id = serializers.IntegerField(read_only=True)
+    url = serializers.URLField(read_only=True, help_text="The whole record (GET).")
+    number = serializers.CharField(read_only=True)
+    station = serializers.CharField(read_only=True, help_text="Station code")
+    occurred_at = serializers.DateTimeField(read_only=True)
+    place = serializers.CharField(read_only=True)
+    status = serializers.ChoiceField(choices=Status.choices, read_only=True)
+    version = serializers.IntegerField(read_only=True)
+    certainty = serializers.IntegerField(read_only=True, allow_null=True)
+    red_flag_score = serializers.IntegerField(read_only=True)
+    victim_count = serializers.IntegerField(read_only=True, help_text="People on it as potential victims")
+    suspect_count = serializers.IntegerField(read_only=True, help_text="People on it as suspects")
+    sensitive_visible = serializers.BooleanField(
+        read_only=True, help_text="Whether the whole record shows its sensitive fields to you"
+    )
+    created_at = serializers.DateTimeField(read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True)
+
+    _base_url: str | None = None
+
+    def base_url(self) -> str:
+        if self._base_url is None:
+            request = self.context.get("request")
+            url = reverse("api:interception-list")
+            self._base_url = request.build_absolute_uri(url) if request else url
+        return self._base_url
+
+    def to_representation(self, row: dict) -> dict:
+        allowed = bool(row["can_see_sensitive"])
+        dt = _DATETIME.to_representation
+        data = {
+            "id": row["id"],
+            "url": f"{self.base_url()}{row['id']}/",
+            "number": row["number"],
+            "station": row["station"],
+            "occurred_at": dt(row["occurred_at"]),
+            "place": row["place"],
+            "status": row["status"],
+            "version": row["version"],
+            "certainty": row["certainty"],
+            "red_flag_score": row["red_flag_score"],
+            "victim_count": row["victim_count"],
+            "suspect_count": row["suspect_count"],
+            "sensitive_visible": allowed,
+            "created_at": dt(row["created_at"]),
+            "updated_at": dt(row["updated_at"]),
+        }
+        # Masked as the detail masks them, should a sensitive column ever join the summary.
+        for field in presenters.SENSITIVE_FIELDS:
+            if field in row:
+                data[field] = mask(row[field], allowed)
+        return data

@@ -833,17 +833,6 @@ def interception_create(
             destinations=resolved["people"],
             persons=resolved["persons"],
         )
-        record_event(
-            actor=actor,
-            action="interception.create",
-            obj=interception,
-            station=station,
-            details={
-                "number": interception.number,
-                "status": interception.status,
-                "monitors": sorted(u.username for u in monitors),
-            },
-        )
         if idempotency_key:
             idempotency.remember(
                 user=actor,
@@ -855,6 +844,18 @@ def interception_create(
         if submit:
             _queue_tally(interception)
             _queue_alerts(interception)
+        # Last: the access log's chain lock is held from here to the commit (docs/audit.md).
+        record_event(
+            actor=actor,
+            action="interception.create",
+            obj=interception,
+            station=station,
+            details={
+                "number": interception.number,
+                "status": interception.status,
+                "monitors": sorted(u.username for u in monitors),
+            },
+        )
     return interception, True
 
 
@@ -929,6 +930,13 @@ def interception_update(
         details = {"number": current.number, "fields": sorted(set(changed)), "version": current.version}
         if details_monitors:
             details["monitors"] = details_monitors
+        if current.status == Status.SUBMITTED:
+            _queue_tally(current)
+            if newly_submitted:
+                _queue_alerts(current)
+            if old_day != current.occurred_on:
+                _queue_tally(current, day=old_day)
+        # Last: the access log's chain lock is held from here to the commit (docs/audit.md).
         record_event(
             actor=actor,
             action="interception.change",
@@ -936,12 +944,6 @@ def interception_update(
             station=current.station,
             details=details,
         )
-        if current.status == Status.SUBMITTED:
-            _queue_tally(current)
-            if newly_submitted:
-                _queue_alerts(current)
-            if old_day != current.occurred_on:
-                _queue_tally(current, day=old_day)
     return current
 
 
@@ -1112,21 +1114,25 @@ def attachment_delete(*, actor, attachment: Attachment) -> None:
     if not policies.may_delete_attachment(actor, attachment.interception):
         raise PermissionDenied(policies.MESSAGES[policies.DELETE_ATTACHMENT])
     with transaction.atomic():
-        record_event(
-            actor=actor,
-            action="attachment.delete",
-            obj=attachment,
-            station=station,
-            details={
-                "interception": attachment.interception.number,
-                "interception_id": attachment.interception_id,
-                "kind": attachment.kind,
-            },
-        )
+        pk = attachment.pk
+        details = {
+            "interception": attachment.interception.number,
+            "interception_id": attachment.interception_id,
+            "kind": attachment.kind,
+        }
         storage, name = attachment.file.storage, attachment.file.name
         attachment._history_user = actor
         attachment.delete()
         transaction.on_commit(lambda: storage.delete(name))
+        # Last (the delete clears `attachment.pk`): the chain lock is held from here to the commit.
+        record_event(
+            actor=actor,
+            action="attachment.delete",
+            object_type="attachment",
+            object_id=pk,
+            station=station,
+            details=details,
+        )
 
 
 RED_FLAG_FIELDS = ("code", "group", "text", "points", "country", "active", "sort_order")

@@ -53,14 +53,23 @@ def _access_attachment(request, pk, attachment_pk, action: str = policies.VIEW):
 @login_required
 @require_GET
 def interception_list(request):
-    stations = stations_for(request.user, "interception", Action.VIEW).order_by("code")
-    form = InterceptionFilterForm(request.GET or None, stations=stations)
+    # The station picker's choices come from the cache when the page renders, after the list read the
+    # user's access profile (docs/interceptions.md, "Station picker").
+    form = InterceptionFilterForm(
+        request.GET or None, stations=lambda: selectors.station_choices(request.user)
+    )
     filters = form.filters() if form.is_bound and form.is_valid() else selectors.InterceptionFilters()
+    # A page number up to the capped count, or past it an "Older records" cursor (`after`).
     page = selectors.interception_page(
-        user=request.user, filters=filters, page_number=request.GET.get("page"), per_page=PAGE_SIZE
+        user=request.user,
+        filters=filters,
+        page_number=request.GET.get("page"),
+        per_page=PAGE_SIZE,
+        after=request.GET.get("after") or None,
     )
     query = request.GET.copy()
     query.pop("page", None)
+    query.pop("after", None)
     return render(
         request,
         "interception/list.html",

@@ -1,5 +1,6 @@
 """The access predicate (accounts.access): rows and `can_see_sensitive` flags for every kind of access, the
-split count that reads the user's access profile, and agreement with the plain ORM form of the rule."""
+access profile read once (per request, or per `access_memo()` block), and agreement with the plain ORM form
+of the rule."""
 
 from datetime import timedelta
 
@@ -14,6 +15,7 @@ from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
 from accounts.access import granted_object_ids, scope, stations_for
+from accounts.access_cache import access_memo
 from accounts.models import Membership, User
 from accounts.roles import ACTIONS, Action, Role
 from interception import services
@@ -129,14 +131,13 @@ def test_rows_and_sensitive_flags_for_every_kind_of_access(world):
     by_pk = {r.pk: k for k, r in records.items()}
     for name, expected in EXPECTED.items():
         qs = interception_list(user=users[name])
-        count = qs.count()  # the split count, which reads the access profile
-        rows = {
-            r.pk: r.can_see_sensitive for r in qs
-        }  # the page, with the profile's station ids as constants
+        count = qs.count()
+        rows = {r.pk: r.can_see_sensitive for r in qs}  # the station ids as constants
         assert {by_pk[pk]: flag for pk, flag in rows.items()} == expected, name
         assert count == len(expected), name
-        # the same without the profile (a queryset evaluated before any count): subqueries
-        assert {r.pk: r.can_see_sensitive for r in interception_list(user=users[name])} == rows, name
+        # the same with the profile taken from a memo
+        with access_memo():
+            assert {r.pk: r.can_see_sensitive for r in interception_list(user=users[name])} == rows, name
 
 
 def test_counts_and_pages_with_filters(world):
@@ -161,21 +162,22 @@ def test_counts_and_pages_with_filters(world):
     assert victims[records["b1"].pk] == (1, 1) and victims[records["b2"].pk] == (1, 0)
 
 
-def test_a_list_page_is_two_queries_and_the_page_uses_the_profile(world):
+def test_a_list_page_reads_the_profile_once_and_uses_it(world):
     records, users = world
-    with CaptureQueriesContext(connection) as ctx:
+    with access_memo(), CaptureQueriesContext(connection) as ctx:
         page = Paginator(interception_list(user=users["mon_bhw"]), 25).page(1)
         rows = list(page.object_list)
-    assert len(ctx.captured_queries) == 2 and page.paginator.count == len(rows) == 2
-    count_sql, page_sql = (q["sql"] for q in ctx.captured_queries)
-    assert "json_agg" in count_sql  # the profile, read with the count
+    assert len(ctx.captured_queries) == 3 and page.paginator.count == len(rows) == 2
+    profile_sql, count_sql, page_sql = (q["sql"] for q in ctx.captured_queries)
+    assert "json_agg" in profile_sql  # the profile, read once for the filter and the flag
     # the monitor holds no grants: the page has the station id as a constant and no grant subquery
-    assert "objectpermission" not in page_sql and "accounts_membership" not in page_sql
+    for sql in (count_sql, page_sql):
+        assert "objectpermission" not in sql and "accounts_membership" not in sql
     # someone with grants keeps the grant arm
-    with CaptureQueriesContext(connection) as ctx:
+    with access_memo(), CaptureQueriesContext(connection) as ctx:
         page = Paginator(interception_list(user=users["outsider"]), 25).page(1)
         assert page.paginator.count == len(list(page.object_list)) == 3
-    assert len(ctx.captured_queries) == 2 and "objectpermission" in ctx.captured_queries[-1]["sql"]
+    assert len(ctx.captured_queries) == 3 and "objectpermission" in ctx.captured_queries[-1]["sql"]
 
 
 def test_a_new_queryset_sees_a_grant_change_at_once(world):
@@ -240,10 +242,8 @@ def test_every_action_agrees_with_the_plain_orm_rule(world, model, record_type, 
                     reference(user, record_type, action, grants=grants, **kwargs)
                 ).values_list("pk", flat=True)
             )
-            assert qs.count() == len(want), (name, action)  # the split count; it reads the profile
-            assert set(qs.values_list("pk", flat=True)) == want, (name, action)  # with the profile
-            fresh = scope(model.objects.all(), user, record_type, action, grants=grants, **kwargs)
-            assert set(fresh.values_list("pk", flat=True)) == want, (name, action)  # subqueries
+            assert qs.count() == len(want), (name, action)
+            assert set(qs.values_list("pk", flat=True)) == want, (name, action)
 
 
 def test_sensitive_flags_agree_with_the_plain_orm_rule(world):

@@ -139,7 +139,7 @@ def test_list_query_count_with_the_filter_panel(
     for _ in range(4):
         make_interception(monitor, bhw)
     with django_assert_max_num_queries(20):
-        assert queries() == one
+        assert queries() <= one  # fewer: the station picker now comes from the cache
 
 
 # --- photos -------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ Downloads go through HTTP with a logged-in session (the request with the form's 
 the real Celery worker on the real Redis broker."""
 
 import csv
+import dataclasses
 import io
 import logging
 import os
@@ -205,14 +206,14 @@ def test_text_no_database_could_hold_still_makes_a_file_that_opens(tmp_path, fmt
 @pytest.mark.django_db
 def test_a_failed_export_leaves_no_partial_file_and_logs_no_name(manager, monitor, bhw, monkeypatch, caplog):
     make_interception(monitor, bhw, people=[person("Sita Tamang"), person("Maya Gurung")])
-    original = rows.person_row
+    original = rows.KINDS["persons"]
 
-    def failing(r, **kwargs):
-        if r.person.full_name == "Maya Gurung":
-            raise ValueError(f"cannot write {r.person.full_name!r}")  # as a library error might quote it
-        return original(r, **kwargs)
+    def failing(r, ctx):
+        if r.person__full_name == "Maya Gurung":
+            raise ValueError(f"cannot write {r.person__full_name!r}")  # as a library error might quote it
+        return original.row(r, ctx)
 
-    monkeypatch.setitem(rows.KINDS, "persons", (*rows.KINDS["persons"][:2], failing, "person"))
+    monkeypatch.setitem(rows.KINDS, "persons", dataclasses.replace(original, row=failing))
     job = ask(manager, "xlsx")
     caplog.set_level(logging.DEBUG)
     with pytest.raises(services.ExportFailed) as raised:
