@@ -255,6 +255,16 @@ def stations_for(user, record_type: str, action: str = Action.VIEW) -> QuerySet[
     return Station.objects.filter(_membership_covers_station(user, record_type, action))
 
 
+def holds_anywhere(user, record_type: str, action: str = Action.VIEW) -> bool:
+    """Whether `user` holds a role granting `action` on `record_type` at any station: answered from the
+    request's access profile (read once per request), so a page's "can add" or "can export" costs no
+    query of its own."""
+    roles = _roles(record_type, action)
+    if not _active(user) or not roles:
+        return False
+    return bool(profile_of(user).stations(roles))
+
+
 def granted_object_ids(user, grants: Grants, action: str) -> tuple[QuerySet, QuerySet]:
     """Ids of objects shared with `user` or their groups for `action` (two subqueries, no rows fetched)."""
     codename = grants.codename(action)

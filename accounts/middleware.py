@@ -29,6 +29,9 @@ def _is_api(request) -> bool:
     return request.path.startswith("/api/")
 
 
+LAST_SEEN_STEP = 10  # seconds
+
+
 class SessionTimeoutMiddleware:
     """Log out a session idle for SESSION_IDLE_TIMEOUT seconds or older than SESSION_ABSOLUTE_LIFETIME."""
 
@@ -70,7 +73,11 @@ class SessionTimeoutMiddleware:
             request.session.setdefault(SESSION_STARTED, now)
             # A request the page makes on its own (the autosave just before the idle logout) is not the
             # user's activity: it must not keep an unattended session open (docs/access.md).
-            if request.headers.get(BACKGROUND_HEADER) != "1":
+            # Written at most every LAST_SEEN_STEP seconds: the timeout does not need the exact second, and a
+            # session left unchanged is not saved again (no write on every page of a busy user).
+            if request.headers.get(BACKGROUND_HEADER) != "1" and (
+                SESSION_LAST_SEEN not in request.session or now - last_seen >= LAST_SEEN_STEP
+            ):
                 request.session[SESSION_LAST_SEEN] = now
         return self.get_response(request)
 

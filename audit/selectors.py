@@ -108,12 +108,14 @@ def event_scope(user) -> QuerySet[AccessEvent]:
     countries = log_reader_memberships(user).filter(country__isnull=False).values("country_id")
     people = Membership.objects.filter(Q(country__in=countries) | Q(station__country__in=countries))
     return AccessEvent.objects.filter(
-        Q(station__in=stations.values("pk"))
+        # `= ANY(ARRAY(...))` rather than `IN (subquery)` inside the OR: index scans PostgreSQL can combine
+        # (core/lookups.py), not a subplan tested on every event.
+        Q(station__any_array=stations.values("pk"))
         | Q(DetailsListHasAny("stations", stations.values("code")))
         | (
             Q(station__isnull=True)
             & (
-                Q(actor__in=people.values("user_id"))
+                Q(actor__any_array=people.values("user_id"))
                 | Q(object_type="user", object_id__in=people.values(pk_text=Cast("user_id", CharField())))
             )
         )

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.access import stations_for
+from accounts.access import holds_anywhere
 from accounts.roles import Action
 from audit.services import record_event
 from core import outbox
@@ -58,7 +58,7 @@ def parse_filters(raw: dict):
 
 
 def can_export(user, kind: str) -> bool:
-    return stations_for(user, RECORD_TYPE[kind], Action.EXPORT).exists()
+    return holds_anywhere(user, RECORD_TYPE[kind], Action.EXPORT)
 
 
 def export_request(*, actor, kind: str, fmt: str, deidentified: bool, filters: dict) -> ExportJob:

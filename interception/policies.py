@@ -16,7 +16,7 @@ Each function takes the station's rights (`rights_at`) when the caller already h
 asks several questions about one record runs one query.
 """
 
-from accounts.access import station_rights, stations_for
+from accounts.access import holds_anywhere, station_rights
 from accounts.roles import Action
 
 from .models import Attachment, Interception
@@ -98,7 +98,7 @@ class InterceptionPolicy:
     def allows(user, action: str, obj=None) -> bool:
         if obj is None:
             if action == "add":  # record a new interception: a role granting `add` at some station
-                return stations_for(user, INTERCEPTION, Action.ADD).exists()
+                return holds_anywhere(user, INTERCEPTION, Action.ADD)
             return True  # reads and per-record actions: the selector's scope, then the check per record
         interception = obj.interception if isinstance(obj, Attachment) else obj
         return allows(user, action, interception)

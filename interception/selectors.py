@@ -718,8 +718,10 @@ def my_drafts(*, user) -> list[Interception]:
     last saved first, with their people count; the read is logged like a list page."""
     from .models import Status
 
+    # `= ANY(ARRAY(...))`, not `IN (subquery)`: inside the OR, the latter is tested row by row over the
+    # whole table; the former lets PostgreSQL combine the two index scans (core/lookups.py).
     mine = Q(created_by=user) | Q(
-        pk__in=Interception.monitors.through.objects.filter(user=user).values("interception_id")
+        pk__any_array=Interception.monitors.through.objects.filter(user=user).values("interception_id")
     )
     qs = (
         with_access_flags(interception_scope(user), user)

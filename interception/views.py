@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.access import stations_for
+from accounts.access import holds_anywhere
 from accounts.models import Station
 from accounts.roles import Action
 from audit.selectors import record_events
@@ -77,8 +77,8 @@ def interception_list(request):
             "form": form,
             "page": page,
             "query": query.urlencode(),
-            "can_add": stations_for(request.user, "interception", Action.ADD).exists(),
-            "can_export": stations_for(request.user, "interception", Action.EXPORT).exists(),
+            "can_add": holds_anywhere(request.user, "interception", Action.ADD),
+            "can_export": holds_anywhere(request.user, "interception", Action.EXPORT),
             "export_filters": filters.as_details(),
         },
     )

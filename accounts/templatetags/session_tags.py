@@ -3,7 +3,7 @@
 from django import template
 from django.conf import settings
 
-from accounts.access import stations_for
+from accounts.access import holds_anywhere
 from accounts.roles import Action
 
 register = template.Library()
@@ -24,5 +24,5 @@ def can_record_interceptions(context, user) -> bool:
     if not user.is_authenticated:
         return False
     if not hasattr(user, "_can_record_interceptions"):
-        user._can_record_interceptions = stations_for(user, "interception", Action.ADD).exists()
+        user._can_record_interceptions = holds_anywhere(user, "interception", Action.ADD)
     return user._can_record_interceptions

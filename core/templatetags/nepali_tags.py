@@ -3,6 +3,7 @@ written in Devanagari, so screen readers and fonts treat it as Nepali whatever t
 
 import datetime
 import re
+from functools import lru_cache
 
 from django import template
 from django.utils.dateformat import format as date_format
@@ -32,16 +33,25 @@ def bikram_sambat(value) -> str:
     day = _date(value)
     if day is None:
         return ""
-    try:
-        bs = nepalidate.from_date(day)
-    except (ValueError, KeyError, IndexError, OverflowError):
+    text = _bs_digits(day)
+    if not text:
         return ""
-    text = f"{bs.year:04d}-{bs.month:02d}-{bs.day:02d}"
     if get_language() == "ne":
         text = text.translate(NE_DIGITS)
     # Translators: the abbreviation of Bikram Sambat, Nepal's calendar, after a date.
     era = pgettext("calendar", "BS")
     return f"{text} {era}"
+
+
+@lru_cache(maxsize=4096)
+def _bs_digits(day: datetime.date) -> str:
+    """ "2083-08-14" for 2026-11-30, or "" out of range. The conversion walks the calendar from its start
+    (about 80 µs); a list shows the same few days again and again, so the answers are kept."""
+    try:
+        bs = nepalidate.from_date(day)
+    except (ValueError, KeyError, IndexError, OverflowError):
+        return ""
+    return f"{bs.year:04d}-{bs.month:02d}-{bs.day:02d}"
 
 
 @register.filter
