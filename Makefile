@@ -55,7 +55,7 @@ bench: install services
 	@$(PY) -m benchmarks.run $(BENCH_ARGS)
 	@$(PY) -m benchmarks.run --size 1m $(BENCH_ARGS)
 	@$(PY) -m benchmarks.http $(HTTP_ARGS)
-	@$(PY) -m benchmarks.exports
+	@$(PY) -m benchmarks.exports --sizes 100k,1m
 	@$(PY) -m benchmarks.pageweight
 
 lint: install
