@@ -29,7 +29,7 @@ def _is_api(request) -> bool:
     return request.path.startswith("/api/")
 
 
-LAST_SEEN_STEP = 10  # seconds
+LAST_SEEN_STEP = 10  # seconds (a tenth of the idle timeout when that is shorter)
 
 
 class SessionTimeoutMiddleware:
@@ -76,7 +76,8 @@ class SessionTimeoutMiddleware:
             # Written at most every LAST_SEEN_STEP seconds: the timeout does not need the exact second, and a
             # session left unchanged is not saved again (no write on every page of a busy user).
             if request.headers.get(BACKGROUND_HEADER) != "1" and (
-                SESSION_LAST_SEEN not in request.session or now - last_seen >= LAST_SEEN_STEP
+                SESSION_LAST_SEEN not in request.session
+                or now - last_seen >= min(LAST_SEEN_STEP, settings.SESSION_IDLE_TIMEOUT / 10)
             ):
                 request.session[SESSION_LAST_SEEN] = now
         return self.get_response(request)
