@@ -433,7 +433,9 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.http", description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="100k,1m", help="data sets, comma-separated (default 100k,1m)")
     parser.add_argument("--quick", action="store_true", help="a smoke run: 1 short round, short throughput")
-    parser.add_argument("--clients", type=int, default=3, help="concurrent clients per scenario (default 3)")
+    parser.add_argument(
+        "--clients", type=int, default=2, help="concurrent clients per scenario (default 2: the cores)"
+    )
     parser.add_argument("--rounds", type=int, help="timed rounds (default 3; --quick 1)")
     parser.add_argument("--seconds", type=float, help="seconds per scenario per round (default 2; quick 0.5)")
     parser.add_argument(
