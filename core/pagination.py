@@ -2,7 +2,8 @@
 (docs/interceptions.md, "The list at a million records"). Every HTML list reuses it.
 
 - The count stops at a cap (`settings.LIST_COUNT_CAP`, default 10,000): `SELECT COUNT(*) FROM (SELECT id ...
-  LIMIT cap + 1)` costs the same at a million rows as at a hundred thousand. The page shows "10,000+".
+  LIMIT cap + 1)` costs the same at a million rows as at a hundred thousand. The page shows "10,000+", and
+  that a list is past the cap is remembered for a minute (`capped_count`), so its next pages do not count.
 - Page numbers go up to the cap. A page finds its ids first (`values_list("pk")` with the list's order and
   OFFSET/LIMIT: the order's index, no per-row extras), then fetches the rows `WHERE id IN (ids)`, with
   whatever the queryset annotates (subqueries, access flags) computed for those rows only.
@@ -10,10 +11,12 @@
   takes the rows strictly after the key of the last row shown.
 - A bad page number or cursor gives the first page, never an error."""
 
+import hashlib
 from collections.abc import Callable, Sequence
 from functools import cached_property
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.paginator import InvalidPage, Page, Paginator
 
 from core import keyset
@@ -25,10 +28,29 @@ def count_cap() -> int:
     return int(getattr(settings, "LIST_COUNT_CAP", DEFAULT_COUNT_CAP))
 
 
-def capped_count(qs, cap: int) -> tuple[int, bool]:
+# How long "more rows than the cap" is remembered for one list query (seconds).
+CAPPED_MEMO_SECONDS = 60
+
+
+def capped_count(qs, cap: int, *, remember: bool = False) -> tuple[int, bool]:
     """(the number of rows, at most `cap`; whether there are more), in one statement that reads at most
-    cap + 1 ids."""
-    n = qs.order_by().values("pk")[: cap + 1].count()
+    cap + 1 ids.
+
+    With `remember`, a list found to have more rows than the cap is remembered for a minute in the Django
+    cache, keyed by the count's own SQL and parameters (which name the user's stations and grants and the
+    filters): paging through a long list then counts it once. Only "more than the cap" is remembered: that
+    is what the page shows ("10,000+"), and it cannot go stale in a way the reader would see, as an exact
+    count could after a new record."""
+    query = qs.order_by().values("pk")[: cap + 1]
+    key = None
+    if remember:
+        sql, params = query.query.sql_with_params()
+        key = "list:capped:v1:" + hashlib.sha256(repr((sql, params)).encode()).hexdigest()
+        if cache.get(key):
+            return cap, True
+    n = query.count()
+    if key is not None and n > cap:
+        cache.set(key, True, CAPPED_MEMO_SECONDS)
     return min(n, cap), n > cap
 
 
@@ -68,8 +90,10 @@ class CappedPaginator(Paginator):
         fetch: Callable | None = None,
         keyset_fields: Sequence[str] = ("occurred_at", "id"),
         descending: bool = True,
+        remember_capped: bool = True,
     ):
         super().__init__(object_list, per_page)
+        self.remember_capped = remember_capped
         self.cap = count_cap() if cap is None else int(cap)
         self.fetch = fetch or (lambda ids: object_list.filter(pk__in=ids))
         self.keyset_fields = tuple(keyset_fields)
@@ -77,7 +101,7 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def _capped_count(self) -> tuple[int, bool]:
-        return capped_count(self.object_list, self.cap)
+        return capped_count(self.object_list, self.cap, remember=self.remember_capped)
 
     @cached_property
     def count(self) -> int:

@@ -9,6 +9,17 @@ from .factories import CountryFactory, StationFactory, member
 
 
 @pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty Django cache (the station picker's choices, the lists' capped
+    counts): what one test cached is never another's answer."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def private_media(settings, tmp_path):
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
     private_storage._wrapped = empty

@@ -93,6 +93,25 @@ def test_a_count_past_the_cap_shows_the_cap_and_a_plus(client, monitor, bhw, set
     assert event.details["count"] == 7 and event.details["capped"] is False
 
 
+def test_a_list_past_the_cap_is_counted_once_while_paging(client, monitor, bhw, settings, small_pages):
+    seven(bhw, monitor)
+    login(client, monitor)
+    settings.LIST_COUNT_CAP = 5
+
+    def counts(url):
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(url).content.decode()
+        assert "5+ interceptions" in page
+        return sum(
+            q["sql"].startswith("SELECT COUNT(*)") and "interception_interception" in q["sql"]
+            for q in queries.captured_queries
+        )
+
+    assert counts(LIST) == 1
+    assert counts(LIST + "?page=2") == 0  # remembered: "more than the cap" for the same list
+    assert counts(LIST + "?date_from=2000-01-01") == 1  # another list (other filters) counts for itself
+
+
 def test_the_capped_count_is_formatted_for_the_reader(client, monitor, bhw, settings):
     bulk(bhw, monitor, [f"BHW-2026-{n:05d}" for n in range(1, 1002)])
     settings.LIST_COUNT_CAP = 1000
