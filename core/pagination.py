@@ -17,6 +17,7 @@ from functools import cached_property
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import InvalidPage, Page, Paginator
 
 from core import keyset
@@ -44,7 +45,10 @@ def capped_count(qs, cap: int, *, remember: bool = False) -> tuple[int, bool]:
     query = qs.order_by().values("pk")[: cap + 1]
     key = None
     if remember:
-        sql, params = query.query.sql_with_params()
+        try:
+            sql, params = query.query.sql_with_params()
+        except EmptyResultSet:  # a list that cannot have a row (no station, no grant)
+            return 0, False
         key = "list:capped:v1:" + hashlib.sha256(repr((sql, params)).encode()).hexdigest()
         if cache.get(key):
             return cap, True

@@ -76,6 +76,7 @@ def interception_list(request):
         {
             "form": form,
             "page": page,
+            "rows": presenters.list_rows(page.object_list),
             "query": query.urlencode(),
             "can_add": holds_anywhere(request.user, "interception", Action.ADD),
             "can_export": holds_anywhere(request.user, "interception", Action.EXPORT),
