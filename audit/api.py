@@ -56,7 +56,8 @@ class AuditEventList(ListAPIView):
         rows = selectors.event_cursor_page(
             user=request.user,
             filters=filters,
-            paginate=self.paginate_queryset,
-            cursor=bool(request.query_params.get(self.paginator.cursor_query_param)),
+            paginator=self.paginator,
+            request=request,
+            view=self,
         )
         return self.get_paginated_response(self.get_serializer(rows, many=True).data)

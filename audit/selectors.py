@@ -229,13 +229,14 @@ def event_page(
     return shown
 
 
-def event_cursor_page(*, user, filters: EventFilters | None = None, paginate, cursor: bool = False) -> list:
-    """One cursor page of the events `user` may read, for the API: `paginate` takes the events (a
-    queryset) and returns the page's rows (core.keyset.KeysetPagination, newest first by id). Logged as an
-    `audit.list` event with the filters, the number of rows shown, page 1 for the first page (0 for a page
-    reached by a cursor, `cursor`) and the ids shown. No count of every event: the log only grows."""
+def event_cursor_page(*, user, filters: EventFilters | None = None, paginator, request, view=None) -> list:
+    """One cursor page of the events `user` may read, for the API: `paginator` (core.keyset.KeysetPagination,
+    newest first by id) takes the page's rows from them. Logged as an `audit.list` event with the filters,
+    the number of rows shown, page 1 for the first page (0 for a page reached by a cursor, `cursor`) and
+    the ids shown. No count of every event: the log only grows."""
     f = filters or EventFilters()
-    rows = list(paginate(event_list(user=user, filters=f)))
+    rows = list(paginator.paginate_queryset(event_list(user=user, filters=f), request, view=view))
+    cursor = paginator.by_cursor
     details = {"filters": f.as_details(), "count": len(rows), "page": 0 if cursor else 1}
     details.update(cursor=cursor, api=True)
     log_read(user=user, events=rows, action="audit.list", details=details)

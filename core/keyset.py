@@ -247,6 +247,7 @@ class KeysetPagination(BasePagination):
         self.request = request
         size = self.get_page_size(request)
         key, reverse = self.get_cursor(request)
+        self.by_cursor = key is not None  # a page reached by a cursor, not the first page
         rows = list(seek(queryset, self.fields, key, descending=self.descending, reverse=reverse)[: size + 1])
         more = len(rows) > size
         rows = rows[:size]

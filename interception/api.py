@@ -65,8 +65,8 @@ class InterceptionViewSet(
     def paginate_queryset(self, queryset):
         # The page's rows, then the people counts for those rows only, then the read logged (every id and
         # station shown), as strictly as the page.
-        rows = selectors.with_interceptee_counts(super().paginate_queryset(queryset))
-        cursor = bool(self.request.query_params.get(self.paginator.cursor_query_param))
+        rows = selectors.with_interceptee_counts(super().paginate_queryset(queryset), user=self.request.user)
+        cursor = self.paginator.by_cursor
         return selectors.log_list_read(
             self.request.user,
             rows,

@@ -54,12 +54,11 @@ class StationSelect(forms.Select):
 
     def __init__(self, *, choices=(), empty_label="", attrs=None):
         super().__init__(attrs=attrs)
-        self.stations = choices  # (code, name) pairs or Station objects, or a callable returning them
+        self.stations = choices  # (code, name) pairs, or a callable returning them
         self.empty_label = empty_label
 
-    def station_pairs(self) -> list[tuple[str, str]]:
-        stations = self.stations() if callable(self.stations) else self.stations
-        return [(s.code, s.name) if hasattr(s, "code") else tuple(s) for s in stations]
+    def station_pairs(self):
+        return self.stations() if callable(self.stations) else self.stations
 
     def render(self, name, value, attrs=None, renderer=None):
         attrs = self.build_attrs(self.attrs, {"name": name, **(attrs or {})})
@@ -96,8 +95,8 @@ class InterceptionFilterForm(forms.Form):
     )
 
     def __init__(self, *args, stations=(), **kwargs):
-        """`stations`: the station picker's choices, as (code, name) pairs or Station objects, or a
-        callable returning them when the picker is rendered (the list page: `selectors.station_choices`)."""
+        """`stations`: the station picker's choices, as (code, name) pairs, or a callable returning them
+        when the picker is rendered (the list page: `selectors.station_choices`)."""
         super().__init__(*args, **kwargs)
         self.fields["station"].widget = StationSelect(choices=stations, empty_label=_("All my stations"))
 

@@ -1,5 +1,8 @@
 """What a reader sees of an interception: the same masked values in pages, API and files."""
 
+from django.urls import reverse
+
+from core.templatetags.nepali_tags import bs_date, lang_ne
 from people.countries import name as country_name
 from people.masking import mask, person_fields
 
@@ -154,10 +157,6 @@ def list_rows(interceptions) -> list[dict]:
     record's link, its time on the station's clock with the Bikram Sambat date beside it, and the place
     (marked as Nepali when written in Devanagari). Rendering 25 rows through template filters cost about
     4 ms of a page (docs/benchmarks.md); this is a fraction of that."""
-    from django.urls import reverse
-
-    from core.templatetags.nepali_tags import bs_date, lang_ne
-
     rows = []
     for i in interceptions:
         local = i.occurred_at.astimezone(i.station.tzinfo)

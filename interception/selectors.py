@@ -224,7 +224,7 @@ def log_list_read(
     (`details["ids"]`, `details["stations"]`), with the filters, so the auditor's per-record filter and
     the record's panel find it without one chained write per row.
 
-    `rows` are model instances or dicts with "id" and "station" (a code, or "station__code"). `count` is
+    `rows` are model instances or dicts with "id" and "station" (its code). `count` is
     the count as the response showed it; `capped` (when given) whether that count stopped at the cap
     ("10,000+"); `cursor` (when given) whether the page was reached by a keyset cursor (page 0)."""
     rows = list(rows)
@@ -239,7 +239,7 @@ def log_list_read(
     for row in rows:
         if isinstance(row, dict):
             ids.append(row["id"])
-            stations.append(row.get("station__code") or row.get("station"))
+            stations.append(row["station"])
         else:
             ids.append(row.pk)
             stations.append(row.station)
@@ -769,15 +769,17 @@ def interception_rows(*, user, filters: InterceptionFilters | None = None) -> Qu
     return qs.annotate(station_code=F("station__code")).values(*LIST_ROW_COLUMNS)
 
 
-def with_interceptee_counts(rows: list[dict]) -> list[dict]:
-    """The page's rows with `victim_count` and `suspect_count` (one query, `WHERE id IN` the page's ids:
-    counted for the rows shown only, never for rows the page seeks past), and `station` (the code)."""
+def with_interceptee_counts(rows: list[dict], *, user) -> list[dict]:
+    """The page's rows with `victim_count` and `suspect_count` (one query within the user's scope, `WHERE id
+    IN` the page's ids: counted for the rows shown only, never for rows the page seeks past), and
+    `station` (the code)."""
     rows = list(rows)
     if not rows:
         return rows
     counts = {
         pk: (victims, suspects)
-        for pk, victims, suspects in Interception.objects.filter(pk__in=[r["id"] for r in rows])
+        for pk, victims, suspects in interception_scope(user)
+        .filter(pk__in=[r["id"] for r in rows])
         .order_by()
         .annotate(**interceptee_counts())
         .values_list("pk", "victim_count", "suspect_count")
