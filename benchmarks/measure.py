@@ -1,12 +1,11 @@
 """What the benchmark times: the work of one interception list page, scoped to a user and unscoped.
 
-A scenario is one page (HTML, 25 rows; or API, 50 rows with the record's details prefetched) for one user
-and one set of filters. Its work is what the view does with the queryset: build it with
-`selectors.interception_list`, count it (the paginator) and materialise the first page. The unscoped
-baseline is the same selector with the scope left out: `interception_scope` returns every interception
-and `can_see_sensitive` is a constant `True`, so the query has the same joins, annotations and ordering,
-minus the access predicate. Before timing, `check_rows` compares every scenario's rows with the plain ORM
-form of the access rule. Import only after `django.setup()`.
+A scenario is one page (HTML, 25 rows with the capped count; or API, the first 50 summary rows by
+keyset) for one user and one set of filters. Its work is what the view does with the queryset
+(`page_work`). The unscoped baseline is the same selector with the scope left out: `interception_scope`
+returns every interception and `can_see_sensitive` is a constant `True`, so the query has the same
+joins, annotations and ordering, minus the access predicate. Before timing, `check_rows` compares every
+scenario's rows with the plain ORM form of the access rule. Import only after `django.setup()`.
 """
 
 import contextlib
@@ -26,8 +25,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.access import granted_object_ids, stations_for
+from accounts.access_cache import access_memo
 from accounts.models import User
 from accounts.roles import Action
+from core import keyset
+from core.pagination import CappedPaginator
 from interception import selectors
 from interception.models import IntercepteeRole, Interception
 from interception.selectors import GRANTS, InterceptionFilters
@@ -130,22 +132,28 @@ def check_rows(found: list, users: dict) -> int:
 
 
 def list_queryset(user, filters: InterceptionFilters, *, api: bool, scoped: bool):
-    if scoped:
-        qs = selectors.interception_list(user=user, filters=filters)
-    else:
-        with unscoped():
-            qs = selectors.interception_list(user=user, filters=filters)
-    return selectors.with_details(qs) if api else qs
+    """The list's queryset as the page (`interception_list`) or the API (`interception_rows`) builds it."""
+    build = selectors.interception_rows if api else selectors.interception_list
+    with contextlib.nullcontext() if scoped else unscoped():
+        return build(user=user, filters=filters)
 
 
 def page_work(user, filters: InterceptionFilters, *, api: bool, scoped: bool) -> int:
-    """Count plus the first page, materialised (with prefetches for the API); returns the count."""
-    qs = list_queryset(user, filters, api=api, scoped=scoped)
-    page = Paginator(qs, API_PAGE if api else HTML_PAGE).page(1)
-    rows = list(page.object_list)
-    if rows:
-        rows[0].can_see_sensitive  # noqa: B018  (the annotation is there)
-    return page.paginator.count
+    """The first page's work as the app does it, with one access-profile read as in a request:
+    - HTML: `core.pagination.CappedPaginator`, the count capped at 10,000 (not remembered between runs, so
+      every run counts) and the page's 25 ids first, then their rows with the people counts;
+    - API: the first 50 summary rows by keyset (`core.keyset.seek`), then their people counts.
+    Returns the count (HTML) or the number of rows (API)."""
+    with access_memo(), contextlib.nullcontext() if scoped else unscoped():
+        if api:
+            qs = keyset.seek(list_queryset(user, filters, api=True, scoped=True), ("occurred_at", "id"), None)
+            return len(selectors.with_interceptee_counts(list(qs[:API_PAGE]), user=user))
+        qs = list_queryset(user, filters, api=False, scoped=True)
+        paginator = CappedPaginator(qs, HTML_PAGE, remember_capped=False)
+        rows = list(paginator.page(1).object_list)
+        if rows:
+            rows[0].can_see_sensitive  # noqa: B018  (the annotation is there)
+        return paginator.count
 
 
 @dataclass
