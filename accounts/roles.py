@@ -27,9 +27,11 @@ class Action(models.TextChoices):
     EXPORT = "export"
     VIEW_SENSITIVE = "view_sensitive"
     SHARE = "share"
+    # Review suggested matches of people and merge or unmerge identities (`match_person`, docs/people.md).
+    MATCH = "match"
 
 
-V, A, C, VF, D, E, S, SH = (
+V, A, C, VF, D, E, S, SH, M = (
     Action.VIEW,
     Action.ADD,
     Action.CHANGE,
@@ -38,6 +40,7 @@ V, A, C, VF, D, E, S, SH = (
     Action.EXPORT,
     Action.VIEW_SENSITIVE,
     Action.SHARE,
+    Action.MATCH,
 )
 
 # record type -> role -> actions granted at the stations the role covers.
@@ -62,10 +65,10 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
     },
     "person": {
         Role.MONITOR: frozenset({V, A, C, S}),
-        Role.STATION_MANAGER: frozenset({V, A, C, E, S}),
-        Role.CASE_MANAGER: frozenset({V, A, C, S}),
-        Role.LEGAL_OFFICER: frozenset({V, S}),
-        Role.COUNTRY_DIRECTOR: frozenset({V, E}),
+        Role.STATION_MANAGER: frozenset({V, A, C, E, S, M}),
+        Role.CASE_MANAGER: frozenset({V, A, C, S, M}),
+        Role.LEGAL_OFFICER: frozenset({V, S, M}),
+        Role.COUNTRY_DIRECTOR: frozenset({V, E, M}),
         Role.AUDITOR: frozenset(),
         Role.ADMIN: frozenset(),
     },

@@ -23,7 +23,7 @@ from interception.models import (
     NumberCounter,
     RedFlag,
 )
-from people.models import Person
+from people.models import Identity, Person
 
 from .sizes import SIZES, Size
 
@@ -59,6 +59,7 @@ BULK_TABLES = [
     Interception,
     Interception.red_flags.through,
     Interception.monitors.through,
+    Identity,
     Person,
     Interceptee,
     InterceptionUserObjectPermission,
@@ -314,10 +315,17 @@ def _bulk(cur, log, started) -> None:
         ) p""",
         [SECOND_VICTIM_SHARE, SUSPECT_SHARE],
     )
+    # One identity per appearance (nothing merged), with the appearance's id (docs/people.md).
     run(
-        f"""INSERT INTO {t(Person)} (id, station_id, full_name, gender, age, birth_date_estimate, phone,
-            address, nationality, created_by_id, created_at, updated_at)
-        SELECT p.id, p.station_id,
+        f"""INSERT INTO {t(Identity)} (id, gender, birth_year, created_at, updated_at)
+        SELECT p.id, CASE WHEN p.role = 'suspect' THEN 'male' WHEN p.r < 0.9 THEN 'female' ELSE 'male' END,
+               NULL, p.occurred_at, p.occurred_at FROM b_people p ORDER BY p.id"""  # noqa: S608
+    )
+    run(
+        f"""INSERT INTO {t(Person)} (id, identity_id, source, record_id, recorded_on, station_id, full_name,
+            gender, age, birth_date_estimate, phone, address, nationality, created_by_id, created_at,
+            updated_at)
+        SELECT p.id, p.id, 'interception', p.interception_id, p.occurred_at::date, p.station_id,
                (ARRAY['Sita','Gita','Maya','Anita','Sunita','Ram','Hari','Bimala','Kamala','Puja'])
                    [1 + mod(p.id, 10)] || ' ' ||
                (ARRAY['Tamang','Gurung','Rai','Magar','Thapa','Shrestha','Lama','Sherpa','Yadav','BK'])
@@ -385,7 +393,7 @@ def _bulk(cur, log, started) -> None:
         [group, perm_view, GROUP_GRANTS],
         label="interceptees, counters and grants",
     )
-    for model in (Interception, Person, Interceptee):
+    for model in (Interception, Identity, Person, Interceptee):
         table = model._meta.db_table
         run(
             f"SELECT setval(pg_get_serial_sequence(%s, 'id'), (SELECT max(id) FROM {t(model)}))",  # noqa: S608

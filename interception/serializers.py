@@ -91,7 +91,12 @@ class RouteStopSerializer(serializers.Serializer):
 
 class IntercepteeSerializer(serializers.Serializer):
     id = serializers.IntegerField(required=False, help_text="Give the id to edit an existing person row.")
-    person_id = serializers.IntegerField(read_only=True)
+    person_id = serializers.IntegerField(
+        read_only=True, help_text="This appearance (what this record says of the person; docs/people.md)."
+    )
+    person = serializers.IntegerField(
+        read_only=True, help_text="The identity this appearance belongs to: GET /api/v1/people/{person}/."
+    )
     name = serializers.CharField(max_length=200)
     gender = serializers.ChoiceField(choices=Gender.choices, default=Gender.UNKNOWN)
     age = serializers.IntegerField(
@@ -204,6 +209,7 @@ class InterceptionSerializer(serializers.Serializer):
         api_keys = [
             "id",
             "person_id",
+            "person",
             "name",
             "gender",
             "age",

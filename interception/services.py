@@ -22,7 +22,7 @@ from core.errors import IdempotencyConflict, StaleVersionError
 from core.services import model_update, plain
 from people import phones
 from people import services as people_services
-from people.models import Gender, Person
+from people.models import Gender, Person, Source
 
 from . import policies
 from .models import (
@@ -527,12 +527,15 @@ def _sync_interceptees(
     new_persons: list[tuple[Person, IntercepteeData]] = []
     destinations = destinations or [None] * len(people)
     rows_in_order: list = [None] * len(people)
+    rematch: list[Person] = []  # edited appearances whose name keys, identity or matches may change
     for position, data in enumerate(people):
         values = {
             "full_name": data.full_name.strip(),
             "gender": data.gender,
             "age": data.age,
             "address": (data.address or "").strip(),
+            # the record's date: the age is the age at that date (people.Person.recorded_on)
+            "recorded_on": interception.occurred_on,
         }
         if persons is not None:
             values.update(persons[position])  # phone, nationality, address_place, as checked
@@ -544,7 +547,14 @@ def _sync_interceptees(
             )
         row = existing.get(data.id) if data.id else None
         if row is None:
-            new_persons.append((Person(station=interception.station, created_by=actor, **values), data))
+            person = Person(
+                station=interception.station,
+                source=Source.INTERCEPTION,
+                record_id=interception.pk,
+                created_by=actor,
+                **values,
+            )
+            new_persons.append((person, data))
             continue
         rows_in_order[position] = row
         keep.add(row.pk)
@@ -554,6 +564,8 @@ def _sync_interceptees(
                 setattr(row.person, k, values[k])
             row.person._history_user = actor
             row.person.save(update_fields=[*changed, "updated_at"])
+            if set(changed) & {"full_name", "phone", "gender", "age", "recorded_on", "address_place"}:
+                rematch.append(row.person)
         row_values = {
             "role": data.role,
             "consent_to_use_information": data.consent_to_use_information,
@@ -578,8 +590,13 @@ def _sync_interceptees(
     for pk in gone:
         existing[pk]._history_user = actor
         existing[pk].delete()
+        # The appearance goes with its row: an identity's appearances are the records it is on.
+        existing[pk].person._history_user = actor
+        existing[pk].person.delete()
+    created_persons: list[Person] = []
     if new_persons:
-        persons = bulk_create_with_history([p for p, _ in new_persons], Person, default_user=actor)
+        people_services.new_identities([p for p, _ in new_persons])
+        created_persons = bulk_create_with_history([p for p, _ in new_persons], Person, default_user=actor)
         positions = [i for i, row in enumerate(rows_in_order) if row is None]
         created = bulk_create_with_history(
             [
@@ -591,7 +608,7 @@ def _sync_interceptees(
                     consent_to_use_photo=data.consent_to_use_photo,
                     **_appearance_values(data, destinations[position]),
                 )
-                for person, (_, data), position in zip(persons, new_persons, positions, strict=True)
+                for person, (_, data), position in zip(created_persons, new_persons, positions, strict=True)
             ],
             Interceptee,
             default_user=actor,
@@ -600,6 +617,12 @@ def _sync_interceptees(
             rows_in_order[position] = row
     _sync_companions(actor=actor, interception=interception, people=people, rows=rows_in_order)
     _sync_documents(actor=actor, people=people, rows=rows_in_order)
+    # Search keys, the identities' gender and birth year, and match suggestions (docs/people.md).
+    people_services.appearances_recorded(
+        created=created_persons,
+        renamed=rematch,
+        changed_identities=[existing[pk].person.identity_id for pk in gone],
+    )
 
 
 def _appearance_values(data: IntercepteeData, destination) -> dict:

@@ -23,6 +23,7 @@ def person_fields(person, allowed: bool, region: str = "NP") -> dict:
     nationality = str(person.nationality or "")
     return {
         "person_id": person.pk,
+        "person": person.identity_id,  # the identity (docs/people.md); not sensitive: an opaque number
         "name": mask(person.full_name, allowed),
         "gender": person.gender,
         "age": person.age,

@@ -55,3 +55,74 @@ def check_person(
                 _("Choose a place from the suggestions (municipality, district), or write it in the address.")
             )
     return out
+
+
+# --- Identities and appearances (docs/people.md) ---------------------------------------------------------
+
+
+def new_identities(persons: list) -> None:
+    """Give each new appearance (an unsaved `Person`) an identity of its own, in one insert. Matching
+    suggests merges later; nothing is merged without a reviewer (docs/people.md)."""
+    from people.models import Identity
+
+    made = Identity.objects.bulk_create([Identity(gender=p.gender, birth_year=p.birth_year) for p in persons])
+    for person, identity in zip(persons, made, strict=True):
+        person.identity = identity
+
+
+def index_names(persons: list) -> None:
+    """Write the search keys (people/names.py) of these saved appearances' names, replacing the old ones."""
+    from people.models import NameKey
+    from people.names import keys
+
+    if not persons:
+        return
+    NameKey.objects.filter(person__in=[p.pk for p in persons]).delete()
+    NameKey.objects.bulk_create(
+        [NameKey(person_id=p.pk, key=key) for p in persons for key in keys(p.full_name)]
+    )
+
+
+def refresh_identities(identity_ids) -> None:
+    """Recompute each identity's gender and birth-year estimate from all its appearances (after an
+    appearance is added, edited, merged or unmerged): the most recent known gender, and the median of the
+    birth years the appearances' ages at their dates give."""
+    from statistics import median_low
+
+    from people.models import Gender, Identity, Person
+
+    ids = sorted({i for i in identity_ids if i})
+    if not ids:
+        return
+    rows: dict[int, list] = {i: [] for i in ids}
+    for person in (
+        Person.objects.filter(identity_id__in=ids)
+        .only("identity_id", "gender", "age", "recorded_on")
+        .order_by("recorded_on", "id")
+    ):
+        rows[person.identity_id].append(person)
+    for identity in Identity.objects.filter(pk__in=ids):
+        people = rows[identity.pk]
+        genders = [p.gender for p in people if p.gender != Gender.UNKNOWN]
+        years = [p.birth_year for p in people if p.birth_year is not None]
+        values = {
+            "gender": genders[-1] if genders else Gender.UNKNOWN,
+            "birth_year": median_low(years) if years else None,
+        }
+        changed = [k for k, v in values.items() if getattr(identity, k) != v]
+        if changed:
+            for k in changed:
+                setattr(identity, k, values[k])
+            identity.save(update_fields=[*changed, "updated_at"])
+
+
+def appearances_recorded(*, created: list, renamed: list, changed_identities=()) -> None:
+    """After a record's people are saved (in its transaction): index the names of the new and renamed
+    appearances, refresh their identities, and queue the match suggestions for them (a Celery task, after
+    the commit, through the outbox: people/tasks.py)."""
+    from core import outbox
+
+    index_names([*created, *renamed])
+    refresh_identities([p.identity_id for p in [*created, *renamed]] + list(changed_identities))
+    for person in [*created, *renamed]:
+        outbox.enqueue("people.suggest_matches", person.pk)
