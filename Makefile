@@ -57,6 +57,8 @@ bench: install services
 	@$(PY) -m benchmarks.http $(HTTP_ARGS)
 	@$(PY) -m benchmarks.exports --sizes 100k,1m
 	@$(PY) -m benchmarks.pageweight
+	@$(PY) -m benchmarks.people --size 100k
+	@$(PY) -m benchmarks.people --size 1m
 
 lint: install
 	@.venv/bin/ruff check .

@@ -7,7 +7,10 @@ HELP = {
     Rule.HIGH_RISK: _(
         "A submitted interception at your station with a high red-flag total or certainty 4–5."
     ),
-    Rule.SUSPECT_PHONE: _("A suspect's phone number was seen on an earlier interception you can see."),
+    Rule.SUSPECT_SEEN_AGAIN: _(
+        "A suspect of a new interception is the same person as a suspect on an earlier interception you "
+        "can see: confirmed by a reviewer, or a probable match."
+    ),
     Rule.EXPORT_FINISHED: _("An export you asked for is ready, or has failed."),
     Rule.SECURITY: _("Repeated failed logins or denied accesses (administrators)."),
 }

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 class Rule(models.TextChoices):
     HIGH_RISK = "high_risk", _("High-risk interception")
-    SUSPECT_PHONE = "suspect_phone", _("Suspect phone number seen before")
+    SUSPECT_SEEN_AGAIN = "suspect_seen_again", _("Suspect seen again")
     EXPORT_FINISHED = "export_finished", _("Export ready or failed")
     SECURITY = "security", _("Repeated failed logins or denied accesses")
 
@@ -20,7 +20,7 @@ class Rule(models.TextChoices):
 # Whether a rule is also e-mailed when the user has not chosen (docs/alerts.md, "Preferences").
 EMAIL_BY_DEFAULT: dict[str, bool] = {
     Rule.HIGH_RISK: True,
-    Rule.SUSPECT_PHONE: True,
+    Rule.SUSPECT_SEEN_AGAIN: True,
     Rule.EXPORT_FINISHED: False,
     Rule.SECURITY: True,
 }

@@ -3,8 +3,9 @@
 The rules (docs/alerts.md):
 1. high risk: a submitted interception with a red-flag total at or above its station's threshold, or
    certainty 4–5 → the station's managers and legal officers;
-2. suspect phone: a suspect of a newly submitted interception has the phone number of a suspect on an
-   earlier submitted interception → the legal officers who may see both, with the earlier one's phones;
+2. suspect seen again: a suspect of a newly submitted interception is the same person as a suspect on an
+   earlier submitted interception (the same identity, or a probable match above the alert threshold) →
+   the legal officers who may see both, with the earlier one's people;
 3. export finished → the user who asked for it;
 4. security: repeated failed logins for one account, or repeated denied accesses by one user → admins.
 
@@ -22,6 +23,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -31,10 +33,10 @@ from accounts.lockout import key_user_id
 from audit.models import AccessEvent
 from audit.services import record_event
 from core import outbox
-from interception.models import IntercepteeRole, Interception, Status
+from interception.models import Interceptee, IntercepteeRole, Interception, Status
 from interception.selectors import interception_scope, with_access_flags
-from people.phones import normalise as normalise_phone
-from people.services import station_region
+from people import matching
+from people.models import MatchStatus, MatchSuggestion, Person
 
 from . import selectors
 from .models import EMAIL_BY_DEFAULT, Notification, NotificationPreference, Rule
@@ -43,7 +45,6 @@ logger = logging.getLogger(__name__)
 User = get_user_model()
 
 HIGH_CERTAINTY = (4, 5)
-MIN_PHONE_DIGITS = 6  # shorter "phone numbers" (typos, "0", "+977") would match unrelated records
 MAX_NUMBERS_IN_BODY = 5
 SECURITY_WINDOW = timedelta(minutes=15)
 LOGIN_FAILURES = 5  # failed logins for one account name within the window
@@ -153,56 +154,116 @@ def _high_risk(interception: Interception) -> list[Notification]:
     )
 
 
-def _suspect_phone(interception: Interception) -> list[Notification]:
-    # Phones are stored in E.164 (people/phones.py; older values were normalised by a migration), so
-    # "9811111111", "+977 981 111 1111" and "+9779811111111" are one number here. The E.164 form of each
-    # number is compared, and the value as stored too, for numbers that did not parse when they were typed.
-    region = station_region(interception.station)
-    phones = set()
-    for phone in interception.interceptees.filter(role=IntercepteeRole.SUSPECT).values_list(
-        "person__phone", flat=True
-    ):
-        if sum(ch.isdigit() for ch in phone or "") >= MIN_PHONE_DIGITS:
-            phones |= {phone, normalise_phone(phone, region=region)}
-    if not phones:
-        return []
-    earlier = (
-        Interception.objects.filter(
-            status=Status.SUBMITTED,
-            submitted_at__lt=interception.submitted_at,
-            interceptees__role=IntercepteeRole.SUSPECT,
-            interceptees__person__phone__in=phones,
-        )
-        .exclude(pk=interception.pk)
-        .values("pk")
+def _percent(score: float) -> int:
+    """A matching score (0 to 1) as a whole percentage, never rounded up to a certain 100."""
+    return min(int(round(score * 100)), 99)
+
+
+def seen_again(interception: Interception) -> dict[int, float | None]:
+    """Rule 2's matches: the earlier submitted interceptions on which a suspect of `interception` appears as
+    a suspect too, each with how sure that is: None for the same identity (a reviewer merged them, or the
+    appearance was linked to it), else the best matching score at or above the alert threshold.
+
+    Probable matches come from people.matching (names in any script and spelling, phones in any format,
+    age and gender) over the earlier suspects' appearances only; a pair a reviewer rejected is not a
+    match. Nobody's visibility is applied here: the caller filters per recipient."""
+    earlier = Interceptee.objects.filter(
+        role=IntercepteeRole.SUSPECT,
+        interception__status=Status.SUBMITTED,
+        interception__submitted_at__lt=interception.submitted_at,
+    ).exclude(interception=interception)
+    suspects = list(
+        Person.objects.filter(
+            pk__in=interception.interceptees.filter(role=IntercepteeRole.SUSPECT).values("person_id")
+        ).order_by("pk")
     )
-    if not earlier.exists():
+    if not suspects:
+        return {}
+    condition = Q(pk__in=earlier.values("person_id"))
+    threshold = matching.config()["alert_threshold"]  # settings.PEOPLE_MATCHING
+    found: dict[int, float | None] = {}
+
+    def add(identity_scores: dict[int, float | None]) -> None:
+        rows = earlier.filter(person__identity_id__in=list(identity_scores)).values_list(
+            "interception_id", "person__identity_id"
+        )
+        for interception_id, identity_id in rows:
+            score = identity_scores[identity_id]
+            known = found.get(interception_id, 0.0)
+            if interception_id not in found or (known is not None and (score is None or score > known)):
+                found[interception_id] = score
+
+    for suspect in suspects:
+        add({suspect.identity_id: None})  # confirmed: the same identity
+        rejected = {
+            a if b == suspect.identity_id else b
+            for a, b in MatchSuggestion.objects.filter(
+                Q(identity_id=suspect.identity_id) | Q(candidate_id=suspect.identity_id),
+                status=MatchStatus.REJECTED,
+            ).values_list("identity_id", "candidate_id")
+        }
+        probable = {
+            s.identity_id: float(s.score)
+            for s in matching.suggest(
+                matching.profile_of_appearance(suspect),
+                condition=condition,
+                exclude=(suspect.identity_id, *rejected),
+                min_score=threshold,
+            )
+        }
+        if probable:
+            add(probable)
+    return found
+
+
+def _suspect_seen_again(interception: Interception) -> list[Notification]:
+    matches = seen_again(interception)
+    if not matches:
         return []
     number = interception.number
     created = []
     for officer in selectors.legal_officers_covering(interception.station):
-        # Only earlier records whose phones the officer may see (view_sensitive, by role or share): a
-        # masked share must not confirm that a guessed number was on another record.
+        # Only earlier records whose people the officer may see (view_sensitive, by role or share): a masked
+        # share must not confirm that a guessed name or number was on another record.
         seen = list(
             with_access_flags(interception_scope(officer), officer)
-            .filter(pk__in=earlier, can_see_sensitive=True)
+            .filter(pk__in=list(matches), can_see_sensitive=True)
             .order_by("submitted_at", "pk")
-            .values_list("number", flat=True)
+            .values_list("pk", "number")
         )
         if not seen:
-            continue  # the officer cannot see the phones of any of the earlier interceptions
+            continue  # the officer cannot see the people of any of the earlier interceptions
+        confirmed = [n for pk, n in seen if matches[pk] is None]
+        probable = sorted(
+            ((n, matches[pk]) for pk, n in seen if matches[pk] is not None), key=lambda item: -item[1]
+        )
+
+        def body(confirmed=confirmed, probable=probable):
+            parts = [
+                _("A suspect on interception %(number)s was a suspect on an earlier interception too.")
+                % {"number": number}
+            ]
+            if confirmed:
+                parts.append(
+                    _("Same person, confirmed by a reviewer: %(earlier)s.") % {"earlier": _numbers(confirmed)}
+                )
+            if probable:
+                labelled = [
+                    _("%(number)s (%(percent)s%% match)") % {"number": n, "percent": _percent(score)}
+                    for n, score in probable
+                ]
+                parts.append(
+                    _("Probably the same person (not yet confirmed): %(earlier)s.")
+                    % {"earlier": _numbers(labelled)}
+                )
+            return " ".join(str(p) for p in parts)
+
         notification = _notify(
             user=officer,
-            rule=Rule.SUSPECT_PHONE,
+            rule=Rule.SUSPECT_SEEN_AGAIN,
             subject_key=f"interception:{interception.pk}",
-            title=lambda: _("Suspect phone number seen before: %(number)s") % {"number": number},
-            body=lambda seen=seen: (
-                _(
-                    "A suspect on interception %(number)s has the same phone number as a suspect on "
-                    "%(earlier)s."
-                )
-                % {"number": number, "earlier": _numbers(seen)}
-            ),
+            title=lambda: _("Suspect seen again: %(number)s") % {"number": number},
+            body=body,
             url=reverse("interception:detail", args=[interception.pk]),
         )
         if notification is not None:
@@ -220,7 +281,7 @@ def interception_evaluate(*, interception_id: int) -> list[Notification]:
     if interception is None:
         return []
     with transaction.atomic():
-        return _high_risk(interception) + _suspect_phone(interception)
+        return _high_risk(interception) + _suspect_seen_again(interception)
 
 
 def notify_export_finished(

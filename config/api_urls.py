@@ -7,7 +7,8 @@ from interception.api import (
     InterceptionViewSet,
     RedFlagViewSet,
 )
-from people.api import PlaceSuggestionsView
+from interception.route_api import RoutesView
+from people.api_views.places import PlaceSuggestionsView
 
 app_name = "api"
 
@@ -24,6 +25,8 @@ urlpatterns = [
     ),
     path("interceptions/<int:pk>/shares/", InterceptionSharesView.as_view(), name="interception-shares"),
     path("places/", PlaceSuggestionsView.as_view(), name="places"),
+    path("routes/", RoutesView.as_view(), name="routes"),
+    path("", include("people.api_urls")),
     path("", include("audit.api_urls")),
     path("", include("alerts.api_urls")),
     path("", include("exports.api_urls")),

@@ -251,6 +251,34 @@ EXPORT_CHUNK_SIZE = env.int("EXPORT_CHUNK_SIZE", default=2000)
 # Seconds to pause after each chunk: spreads a large export's load on a small server (0 = no pause).
 EXPORT_PAUSE_PER_CHUNK = env.float("EXPORT_PAUSE_PER_CHUNK", default=0.0)
 
+# People search: the access log keeps a keyed hash (HMAC-SHA256) of each search's query, never the query.
+# AUDIT_QUERY_KEY is the key (derived from SECRET_KEY when not set; set it to keep the hashes comparable
+# across a SECRET_KEY rotation). people/selectors.py `query_digest`.
+AUDIT_QUERY_KEY = env.str("AUDIT_QUERY_KEY", default="")
+
+# Person matching (people/matching.py, docs/people.md "Matching"). A pair's score (0..1, clamped) is
+# weights["name"] × name similarity (rapidfuzz on the name keys, best pair of keys) + weights["phone"] for
+# a shared phone (a tenth of it taken off for different phones) + up to weights["age"] for birth years within
+# age_tolerance years, taken off beyond it (up to three times over) − weights["gender"] for two different
+# known genders + weights["district"] for the same home district (− district_mismatch × it for another one).
+# A pair at or above suggest_threshold is queued for review; alert_threshold is the "suspect seen again"
+# level: without a shared phone only the same name, the same birth year and the same home district reach it
+# (nothing merges on its own). `candidates`: how many identities the trigram search hands to the scorer;
+# `namesakes`: with this many identities of the same name (its key, with or without a middle name), the
+# (slow) fuzzy search for look-alikes is skipped; `look_alikes`: with this many close names (trigram
+# similarity ≥ 0.6), the wide net (≥ 0.45) is skipped. Calibrated on benchmarks/people_data.py
+# (benchmarks/PEOPLE.md).
+PEOPLE_MATCHING = {
+    "weights": {"name": 0.8, "phone": 0.35, "age": 0.1, "gender": 0.3, "district": 0.05},
+    "suggest_threshold": 0.6,
+    "alert_threshold": 0.95,
+    "age_tolerance": 3,
+    "candidates": 50,
+    "namesakes": 20,
+    "look_alikes": 5,
+    "district_mismatch": 0.5,
+}
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first, so an anonymous API request answers 401 with WWW-Authenticate.

@@ -16,6 +16,7 @@ urlpatterns = [
     path("favicon.ico", lambda request: redirect(static("favicon.svg")), name="favicon"),
     path("accounts/", include("accounts.urls")),
     path("interceptions/", include("interception.urls")),
+    path("people/", include("people.urls")),
     path("audit/", include("audit.urls")),
     path("notifications/", include("alerts.urls")),
     path("exports/", include("exports.urls")),

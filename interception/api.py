@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 from accounts.access import stations_for
 from accounts.roles import Action
 from core.keyset import KeysetPagination
+from people.policies import may_search
 
 from . import policies, selectors, services
 from .forms import InterceptionFilterForm
@@ -30,6 +31,12 @@ FILTER_PARAMS = [
     OpenApiParameter("status", str, enum=Status.values),
     OpenApiParameter("min_score", int),
     OpenApiParameter("number", str, description="Part of the interception number"),
+    OpenApiParameter(
+        "person",
+        str,
+        description="A person's name (any script or spelling) or phone, ≥ 2 characters: interceptions with "
+        "an appearance of a person it finds, among those whose names the caller may see",
+    ),
 ]
 
 
@@ -54,7 +61,7 @@ class InterceptionViewSet(
         return InterceptionSummarySerializer if self.action == "list" else InterceptionSerializer
 
     def get_queryset(self):
-        form = InterceptionFilterForm(self.request.query_params)
+        form = InterceptionFilterForm(self.request.query_params, person_search=may_search(self.request.user))
         if not form.is_valid():
             raise ValidationError(
                 {k: [e["message"] for e in v] for k, v in form.errors.get_json_data().items()}

@@ -94,11 +94,30 @@ class InterceptionFilterForm(forms.Form):
         error_messages={"min_length": _("Type at least %(limit_value)d characters of the number.")},
     )
 
-    def __init__(self, *args, stations=(), **kwargs):
+    def __init__(self, *args, stations=(), person_search: bool | None = None, **kwargs):
         """`stations`: the station picker's choices, as (code, name) pairs, or a callable returning them
-        when the picker is rendered (the list page: `selectors.station_choices`)."""
+        when the picker is rendered (the list page: `selectors.station_choices`). `person_search`: None
+        leaves out the person filter (exports); True offers it; False refuses it with a clear message (the
+        API, for a user who may not search people: people.policies.may_search)."""
         super().__init__(*args, **kwargs)
         self.fields["station"].widget = StationSelect(choices=stations, empty_label=_("All my stations"))
+        self.person_search = person_search
+        if person_search is not None:
+            self.fields["person"] = forms.CharField(
+                required=False,
+                max_length=200,
+                min_length=2,
+                label=_("Person (name or phone)"),
+                error_messages={
+                    "min_length": _("Type at least %(limit_value)d characters of a name or phone.")
+                },
+            )
+
+    def clean_person(self):
+        value = (self.cleaned_data.get("person") or "").strip()
+        if value and not self.person_search:
+            raise ValidationError(_("You may not search people: it needs access to names."))
+        return value
 
     def clean(self):
         data = super().clean()
@@ -115,6 +134,7 @@ class InterceptionFilterForm(forms.Form):
             status=d.get("status") or None,
             min_score=d.get("min_score"),
             number=d.get("number") or None,
+            person=d.get("person") or None,
         )
 
 

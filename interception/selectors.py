@@ -46,9 +46,33 @@ class InterceptionFilters:
     status: str | None = None
     min_score: int | None = None
     number: str | None = None  # part of the interception number
+    # A name or phone (people search): interceptions with an appearance of a person it finds. Needs the
+    # reader, so it is applied by `apply_person`, not `apply` (exports do not offer it).
+    person: str | None = None
 
     def as_details(self) -> dict:
-        return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in self.__dict__.items() if v}
+        """The filters for the access log and an export job. The person query is never kept in clear: its
+        keyed hash is (`person_query_hash`, people.selectors.query_digest)."""
+        details = {
+            k: (v.isoformat() if isinstance(v, date) else v)
+            for k, v in self.__dict__.items()
+            if v and k != "person"
+        }
+        if self.person:
+            from people.selectors import query_digest
+
+            details["person_query_hash"] = query_digest(self.person)
+        return details
+
+    def apply_person(self, qs: QuerySet, user) -> QuerySet:
+        """Narrow `qs` (interceptions) to those having an appearance, whose name `user` may read, of a
+        person the person query finds (people.selectors.matching_appearances: the search's own scope)."""
+        if not self.person:
+            return qs
+        from people.selectors import matching_appearances
+
+        appearances = matching_appearances(user, self.person).filter(source="interception")
+        return qs.filter(pk__in=appearances.values("record_id"))
 
     def apply(self, qs: QuerySet, prefix: str = "") -> QuerySet:
         """Narrow `qs` by these filters; `prefix` is the path to the interception ("interception__" for
@@ -132,6 +156,7 @@ def interception_list(*, user, filters: InterceptionFilters | None = None) -> Qu
     queries (no per-row queries, whatever the page size)."""
     f = filters or InterceptionFilters()
     qs = f.apply(with_access_flags(interception_scope(user), user).select_related("station"))
+    qs = f.apply_person(qs, user)
     return qs.annotate(**interceptee_counts()).order_by("-occurred_at", "-id")
 
 
@@ -608,14 +633,21 @@ def history_of(interception: Interception) -> list[dict]:
     )
 
     # 3. People on the record: added, removed, role and consent changed.
-    appearances = list(
-        ordered(Interceptee.history.filter(interception_id=interception.pk)).select_related("person")
-    )
+    appearances = list(ordered(Interceptee.history.filter(interception_id=interception.pk)))
+    person_ids = {r.person_id for r in appearances} | {
+        row.person_id for row in interception.interceptees.all()
+    }
+    person_history = list(ordered(Person.history.filter(id__in=person_ids)))
+    # Each person's latest name, from their history: a person removed from the record is deleted with
+    # their row (docs/people.md), and their history keeps the name.
+    latest_name = {
+        r.id: r.full_name for r in sorted(person_history, key=lambda r: (r.history_date, r.history_id))
+    }
     walk(
         appearances,
         lambda r: (
             _("%(role)s %(name)s")
-            % {"role": r.get_role_display().lower(), "name": mask(r.person.full_name, allowed)}
+            % {"role": r.get_role_display().lower(), "name": mask(latest_name.get(r.person_id, "?"), allowed)}
         ),
         set(Interceptee.SENSITIVE_FIELDS),
         ["interception", "person"],
@@ -625,11 +657,8 @@ def history_of(interception: Interception) -> list[dict]:
     # 4. Their details (name, age, phone...). A person's creation is told by "added" above, except for
     # people added before appearances had a history.
     added = {r.person_id for r in appearances if r.history_type == "+"}
-    person_ids = {r.person_id for r in appearances} | {
-        row.person_id for row in interception.interceptees.all()
-    }
     walk(
-        ordered(Person.history.filter(id__in=person_ids)),
+        person_history,
         lambda r: _("person %(name)s") % {"name": mask(r.full_name, allowed)},
         set(Person.SENSITIVE_FIELDS),
         [],
@@ -637,7 +666,7 @@ def history_of(interception: Interception) -> list[dict]:
     )
 
     # 5. The whole record's rows: companions, identity documents, the route's stops (one query each).
-    names = {r.id: mask(r.person.full_name, allowed) for r in appearances}
+    names = {r.id: mask(latest_name.get(r.person_id, "?"), allowed) for r in appearances}
     walk(
         ordered(Companion.history.filter(interception_id=interception.pk)),
         lambda r: (
@@ -765,7 +794,7 @@ def interception_rows(*, user, filters: InterceptionFilters | None = None) -> Qu
     (core.keyset.seek orders it by occurred_at DESC, id DESC) and then calls `with_interceptee_counts` on
     the page's rows and `log_list_read`."""
     f = filters or InterceptionFilters()
-    qs = f.apply(with_access_flags(interception_scope(user), user))
+    qs = f.apply_person(f.apply(with_access_flags(interception_scope(user), user)), user)
     return qs.annotate(station_code=F("station__code")).values(*LIST_ROW_COLUMNS)
 
 

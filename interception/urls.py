@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import route_views, views
 
 app_name = "interception"
 
@@ -9,6 +9,7 @@ urlpatterns = [
     path("new/", views.interception_create, name="create"),
     path("new/autosave/", views.interception_autosave, name="autosave-new"),
     path("drafts/", views.my_drafts, name="drafts"),
+    path("routes/", route_views.route_list, name="routes"),
     path("<int:pk>/", views.interception_detail, name="detail"),
     path("<int:pk>/edit/", views.interception_edit, name="edit"),
     path("<int:pk>/autosave/", views.interception_autosave, name="autosave"),

@@ -17,6 +17,7 @@ from audit.selectors import record_events
 from core.errors import IdempotencyConflict, StaleVersionError
 from people.phones import display as phone_display
 from people.places import label as place_label
+from people.policies import may_search
 
 from . import form_flow, policies, presenters, selectors, services
 from .forms import (
@@ -56,7 +57,10 @@ def interception_list(request):
     # The station picker's choices come from the cache when the page renders, after the list read the
     # user's access profile (docs/interceptions.md, "Station picker").
     form = InterceptionFilterForm(
-        request.GET or None, stations=lambda: selectors.station_choices(request.user)
+        request.GET or None,
+        stations=lambda: selectors.station_choices(request.user),
+        # The person filter, for users who may read names (docs/people.md "Search").
+        person_search=True if may_search(request.user) else None,
     )
     filters = form.filters() if form.is_bound and form.is_valid() else selectors.InterceptionFilters()
     # A page number up to the capped count, or past it an "Older records" cursor (`after`).
@@ -79,7 +83,8 @@ def interception_list(request):
             "rows": presenters.list_rows(page.object_list),
             "query": query.urlencode(),
             "can_add": holds_anywhere(request.user, "interception", Action.ADD),
-            "can_export": holds_anywhere(request.user, "interception", Action.EXPORT),
+            # Exports do not take the person filter: the export form is not offered while it is on.
+            "can_export": holds_anywhere(request.user, "interception", Action.EXPORT) and not filters.person,
             "export_filters": filters.as_details(),
         },
     )

@@ -25,6 +25,9 @@ OUTSIDERS = ["no_role", "other_station", "other_country"]
 ACTORS = ["anon", *OUTSIDERS, *ROLES]
 VIEWERS = {"monitor", "station_manager", "case_manager", "legal_officer", "country_director"}
 SENSITIVE = {"monitor", "station_manager", "case_manager", "legal_officer"}
+# who review matches of people and see names (`match_person` and `view_sensitive`, helper 3)
+REVIEWERS = {"station_manager", "case_manager", "legal_officer"}
+LINKERS = {"station_manager", "case_manager", "legal_officer", "country_director"}  # `match_person`
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
 VICTIM = "Sita Tamang"
 
@@ -136,6 +139,49 @@ TABLE = {
     "api/v1/exports/<int:pk>/download/": [("get", None, only(401, 200, ["station_manager"]))],
     "api/v1/notifications/": [("get", None, cell(401, 200))],
     "api/v1/notifications/<int:pk>/read/": [("post", {}, only(401, 200, ["station_manager"]))],
+    # person search (helper 2): users who may read names somewhere search; others get 404 (the API list: 403)
+    "people/": [("get", None, only(302, 200, [*SENSITIVE, "other_station", "other_country"]))],
+    "people/<int:pk>/": [("get", None, only(302, 200, SENSITIVE))],
+    # no `q`: 400 for those who may search
+    "api/v1/people/": [
+        ("get", None, only(401, 400, [*SENSITIVE, "other_station", "other_country"], default=403))
+    ],
+    "api/v1/people/<int:pk>/": [("get", None, only(401, 200, SENSITIVE))],
+    # the network: whoever sees the identity (a director with names masked); links: the `match_person` right
+    "people/<int:pk>/network/": [("get", None, only(302, 200, VIEWERS))],
+    # an empty form re-renders the network page with its errors
+    "people/<int:pk>/links/": [("post", {}, only(302, 200, LINKERS))],
+    "api/v1/people/<int:pk>/network/": [("get", None, only(401, 200, VIEWERS))],
+    "api/v1/people/<int:pk>/links/": [("post", {}, only(401, 400, LINKERS, default=403))],
+    # route counts over one's own scope (none for a user without a role)
+    "interceptions/routes/": [("get", None, cell(302, 200))],
+    "api/v1/routes/": [("get", None, cell(401, 200))],
+    # match review (helper 3): reviewers (`match_person`) who see both sides with names; the queue answers any
+    # reviewer (a director's is empty); a POST without input redirects with a message (pages) or is a 400
+    "people/matches/": [("get", None, only(302, 200, [*REVIEWERS, "country_director"]))],
+    "people/matches/<int:pk>/": [("get", None, only(302, 200, REVIEWERS))],
+    # the first reviewer merges the pair; the next ones are told it was decided already (also a redirect)
+    "people/matches/<int:pk>/confirm/": [("post", {}, only(302, 302, REVIEWERS))],
+    "people/matches/<int:pk>/reject/": [("post", {}, only(302, 302, REVIEWERS))],
+    "people/<int:pk>/unmerge/": [("post", {}, only(302, 302, REVIEWERS))],
+    # suggestions under a name on the form: whoever may record interceptions somewhere
+    "people/suggest/": [
+        ("get", None, only(302, 200, ["monitor", "station_manager", "other_station", "other_country"]))
+    ],
+    "api/v1/people/<int:pk>/matches/": [
+        ("get", None, only(401, 200, SENSITIVE, default=403, other_station=404, other_country=404))
+    ],
+    "api/v1/people/<int:pk>/merge/": [
+        ("post", {}, only(401, 400, REVIEWERS, default=403, country_director=404))
+    ],
+    "api/v1/people/<int:pk>/unmerge/": [
+        ("post", {}, only(401, 400, REVIEWERS, default=403, country_director=404))
+    ],
+    "api/v1/matches/": [("get", None, only(401, 200, [*REVIEWERS, "country_director"], default=403))],
+    # the first reviewer to reach it rejects the pair (200) unless the page merged it first; then 400
+    "api/v1/matches/<int:pk>/reject/": [
+        ("post", {}, only(401, {200, 400}, REVIEWERS, default=403, country_director=404))
+    ],
     "api/schema/": [("get", None, cell(401, 200))],
 }
 
@@ -207,9 +253,23 @@ def world(bhw, nepal):
     notification = Notification.objects.get(
         recipient=actors["station_manager"], subject_key=f"export:{export.pk}"
     )
+    # A second record at the station with a spelling of the victim's name, and the suggestion pairing the
+    # two identities (the people pages and API: docs/people.md).
+    from people.models import MatchSuggestion
+
+    again = make_interception(actors["monitor"], bhw, people=[person("Seeta Tamaang", phone="9800000001")])
+    victim = interception.interceptees.get(person__full_name=VICTIM).person
+    other = again.interceptees.get().person
+    low, high = sorted([victim.identity_id, other.identity_id])
+    suggestion, _ = MatchSuggestion.objects.get_or_create(
+        identity_id=low, candidate_id=high, defaults={"score": 0.95}
+    )
     return {
         "actors": actors,
         "interception": interception,
+        "identity": victim.identity,
+        "appearance": victim,
+        "suggestion": suggestion,
         "attachment": attachment,
         "export": export,
         "notification": notification,
@@ -222,6 +282,7 @@ NAMESPACES = {
     "audit/": "audit:",
     "notifications/": "alerts:",
     "exports/": "exports:",
+    "people/": "people:",
 }
 
 
@@ -234,6 +295,10 @@ def url_for(route, name, world, fresh_attachment):
             if "exports/" in route
             else world["notification"].pk
             if "notifications/" in route
+            else world["suggestion"].pk
+            if route.startswith(("people/matches/", "api/v1/matches/"))
+            else world["identity"].pk
+            if route.startswith(("people/", "api/v1/people/"))
             else i.pk
         )
     if "attachment_pk" in route:
@@ -250,6 +315,8 @@ def named_in_new_event(user, interception, after_id: int) -> bool:
     return (
         events.filter(object_type="interception", object_id=str(interception.pk)).exists()
         or events.filter(object_type="interception", details__ids__contains=[interception.pk]).exists()
+        # a read of people names the records whose appearances it showed (docs/people.md)
+        or events.filter(details__interceptions__contains=[interception.pk]).exists()
     )
 
 

@@ -1,6 +1,6 @@
-"""Issue 7, item 8: the "suspect phone seen before" alert counts only earlier records whose phones the
-recipient may see. A share without view_sensitive shows the record with its phones masked, so it must not
-confirm that a guessed number was on it."""
+"""Issue 7, item 8 (issue 10: the rule is now "suspect seen again"): the alert counts only earlier records
+whose people the recipient may see. A share without view_sensitive shows the record with its names and
+phones masked, so it must not confirm that a guessed name and number were on it."""
 
 import pytest
 
@@ -33,7 +33,10 @@ def setting(bhw, brg):
     """An earlier interception at BRG whose suspect has PHONE, its manager, and a BHW legal officer."""
     brg_monitor = member(Role.MONITOR, station=brg, username="mon_brg_p")
     earlier = make_interception(
-        brg_monitor, brg, certainty=2, people=[person("Gita"), person("Hari", role="suspect", phone=PHONE)]
+        brg_monitor,
+        brg,
+        certainty=2,
+        people=[person("Gita"), person("Hari Bahadur", role="suspect", phone=PHONE)],
     )
     brg_manager = member(Role.STATION_MANAGER, station=brg, username="mgr_brg_p")
     legal = member(Role.LEGAL_OFFICER, station=bhw, username="legal_bhw_p", email="legal@example.org")
@@ -41,14 +44,17 @@ def setting(bhw, brg):
 
 
 def submit_guess(monitor, bhw):
-    """A BHW interception whose suspect has the guessed number."""
+    """A BHW interception whose suspect has the guessed name and number."""
     return make_interception(
-        monitor, bhw, certainty=2, people=[person("Sita"), person("Shyam", role="suspect", phone=PHONE)]
+        monitor,
+        bhw,
+        certainty=2,
+        people=[person("Sita"), person("Hari Bahadur", role="suspect", phone=PHONE)],
     )
 
 
 def phone_alerts_for(user):
-    return list(Notification.objects.filter(rule=Rule.SUSPECT_PHONE, recipient=user))
+    return list(Notification.objects.filter(rule=Rule.SUSPECT_SEEN_AGAIN, recipient=user))
 
 
 def test_a_masked_share_does_not_confirm_a_guessed_suspect_phone(committed, monitor, bhw, setting):
@@ -66,4 +72,4 @@ def test_a_share_with_phones_visible_still_alerts(committed, monitor, bhw, setti
         new = submit_guess(monitor, bhw)
     (notification,) = phone_alerts_for(legal)
     assert earlier.number in notification.body and notification.subject_key == f"interception:{new.pk}"
-    assert PHONE not in notification.body
+    assert PHONE not in notification.body and "Hari" not in notification.body

@@ -19,6 +19,7 @@ from alerts import services, tasks
 from alerts.models import EMAIL_BY_DEFAULT, Notification, NotificationPreference, Rule
 from audit.models import AccessEvent
 from config.celery import app
+from core.models import OutboxMessage
 from interception import services as interception_services
 from interception.models import Interception
 
@@ -28,7 +29,7 @@ pytestmark = pytest.mark.django_db
 
 VICTIM, VICTIM_PHONE, PLACE = "Sita Tamang", "+9779812345678", "Belahiya checkpoint"
 REASON = "Travelling with a man she met last week; no job contract."
-SUSPECT_PHONE = "+9779841000001"
+SUSPECT, SUSPECT_PHONE = "Hari Bahadur", "+9779841000001"
 
 
 # --- fixtures and helpers -----------------------------------------------------------------------------
@@ -159,13 +160,18 @@ def test_drafts_alert_only_once_they_are_submitted(committed, monitor, manager, 
 def test_a_station_nobody_would_be_told_about_queues_no_task(
     monitor, bhw, django_capture_on_commit_callbacks
 ):
+    def queued(callbacks):  # the outbox messages the commit sends (core.outbox.send_now(pk))
+        pks = [callback.args[0] for callback in callbacks]
+        return sorted(OutboxMessage.objects.filter(pk__in=pks).values_list("task", flat=True))
+
     with django_capture_on_commit_callbacks() as callbacks:
         make_interception(monitor, bhw, certainty=5)
-    assert len(callbacks) == 1  # the daily tally only
+    # the daily tally and the person's match suggestions, no alert
+    assert queued(callbacks) == ["interception.tasks.recompute_daily_tally", "people.suggest_matches"]
     staff(Role.STATION_MANAGER, station=bhw, username="mgr_new")
     with django_capture_on_commit_callbacks() as callbacks:
         make_interception(monitor, bhw, certainty=5)
-    assert len(callbacks) == 2
+    assert "alerts.tasks.evaluate_interception" in queued(callbacks)
 
 
 def test_a_rolled_back_interception_queues_no_alert(
@@ -279,7 +285,7 @@ def test_the_email_names_the_number_and_link_but_nobody(
 def test_defaults_email_every_rule_but_exports():
     assert EMAIL_BY_DEFAULT == {
         Rule.HIGH_RISK: True,
-        Rule.SUSPECT_PHONE: True,
+        Rule.SUSPECT_SEEN_AGAIN: True,
         Rule.EXPORT_FINISHED: False,
         Rule.SECURITY: True,
     }
@@ -310,48 +316,49 @@ def test_the_preferences_page_saves_checkboxes_and_is_audited(client, manager):
     assert response.status_code == 302
     assert dict(NotificationPreference.objects.filter(user=manager).values_list("rule", "email")) == {
         "high_risk": False,
-        "suspect_phone": False,
+        "suspect_seen_again": False,
         "export_finished": True,
         "security": True,
     }
     event = AccessEvent.objects.get(action="alerts.preferences")
     assert event.actor == manager
-    assert event.details["changed"] == ["export_finished", "high_risk", "suspect_phone"]
+    assert event.details["changed"] == ["export_finished", "high_risk", "suspect_seen_again"]
 
 
-# --- rule 2: a suspect's phone seen before ---------------------------------------------------------------
+# --- rule 2: a suspect seen again (more in test_alerts_suspect_seen_again.py) ----------------------------
 
 
 @pytest.fixture
 def earlier_at_brg(brg):
-    """A submitted interception at another station whose suspect has SUSPECT_PHONE."""
+    """A submitted interception at another station whose suspect SUSPECT has SUSPECT_PHONE."""
     brg_monitor = member(Role.MONITOR, station=brg, username="mon_brg_r2")
     return make_interception(
         brg_monitor,
         brg,
         certainty=2,
-        people=[person("Gita"), person("Hari", role="suspect", phone=SUSPECT_PHONE)],
+        people=[person("Gita"), person(SUSPECT, role="suspect", phone=SUSPECT_PHONE)],
     )
 
 
 def submit_with_suspect_phone(monitor, station, phone):
     return make_interception(
-        monitor, station, certainty=2, people=[person(VICTIM), person("Shyam", role="suspect", phone=phone)]
+        monitor, station, certainty=2, people=[person(VICTIM), person(SUSPECT, role="suspect", phone=phone)]
     )
 
 
-def test_a_suspect_phone_seen_before_alerts_the_legal_officers_who_see_both(
+def test_a_suspect_seen_before_alerts_the_legal_officers_who_see_both(
     committed, mailoutbox, monitor, manager, legal_bhw, legal_np, earlier_at_brg, bhw, brg
 ):
     staff(Role.LEGAL_OFFICER, station=brg, username="legal_brg")  # sees the earlier one only
     with committed():
         new = submit_with_suspect_phone(monitor, bhw, "+977 984-1000001")  # stored normalised
-    assert recipients(Rule.SUSPECT_PHONE) == {"legal_np"}  # legal_bhw cannot see the BRG record
-    notification = Notification.objects.get(rule=Rule.SUSPECT_PHONE)
+    assert recipients(Rule.SUSPECT_SEEN_AGAIN) == {"legal_np"}  # legal_bhw cannot see the BRG record
+    notification = Notification.objects.get(rule=Rule.SUSPECT_SEEN_AGAIN)
     assert new.number in notification.body and earlier_at_brg.number in notification.body
     assert notification.url == f"/interceptions/{new.pk}/"
     assert mailed_to(mailoutbox) == ["legal_np@example.org"]
-    assert SUSPECT_PHONE not in notification.body + mailoutbox[0].body
+    for secret in (SUSPECT_PHONE, "9841000001", SUSPECT, "Hari"):
+        assert secret not in notification.title + notification.body + mailoutbox[0].body
     assert not Notification.objects.filter(rule=Rule.HIGH_RISK).exists()
 
 
@@ -364,25 +371,27 @@ def test_a_shared_earlier_interception_counts_as_seen(
     )
     with committed():
         submit_with_suspect_phone(monitor, bhw, SUSPECT_PHONE)
-    assert recipients(Rule.SUSPECT_PHONE) == {"legal_bhw"}
+    assert recipients(Rule.SUSPECT_SEEN_AGAIN) == {"legal_bhw"}
 
 
-def test_no_phone_match_without_the_same_number(committed, monitor, legal_np, earlier_at_brg, bhw, brg):
+def test_the_same_name_without_the_same_phone_is_no_match(
+    committed, monitor, legal_np, earlier_at_brg, bhw, brg
+):
     brg_monitor = member(Role.MONITOR, station=brg, username="mon_brg_empty")
     make_interception(
         brg_monitor, brg, certainty=2, people=[person("A"), person("B", role="suspect", phone="")]
     )
     with committed():
-        submit_with_suspect_phone(monitor, bhw, "")  # empty phones never match
+        submit_with_suspect_phone(monitor, bhw, "")  # the name alone is below the alert threshold
         submit_with_suspect_phone(monitor, bhw, "+9779841000002")  # another number
         # the same number on a potential victim, not a suspect
         make_interception(
             monitor,
             bhw,
             certainty=2,
-            people=[person(VICTIM, phone=SUSPECT_PHONE), person("S", role="suspect")],
+            people=[person(SUSPECT, phone=SUSPECT_PHONE), person("S", role="suspect")],
         )
-    assert not Notification.objects.filter(rule=Rule.SUSPECT_PHONE).exists()
+    assert not Notification.objects.filter(rule=Rule.SUSPECT_SEEN_AGAIN).exists()
 
 
 def test_only_earlier_submissions_count(committed, monitor, legal_np, bhw):
@@ -391,7 +400,7 @@ def test_only_earlier_submissions_count(committed, monitor, legal_np, bhw):
         bhw,
         certainty=2,
         submit=False,
-        people=[person("A"), person("B", role="suspect", phone=SUSPECT_PHONE)],
+        people=[person("A"), person(SUSPECT, role="suspect", phone=SUSPECT_PHONE)],
     )
     with committed():
         first = submit_with_suspect_phone(monitor, bhw, SUSPECT_PHONE)
@@ -402,7 +411,7 @@ def test_only_earlier_submissions_count(committed, monitor, legal_np, bhw):
             actor=monitor, interception=draft, expected_version=draft.version, data=data, submit=True
         )
         tasks.evaluate_interception(first.pk)  # re-running the first: the later one is not "earlier"
-    (notification,) = Notification.objects.filter(rule=Rule.SUSPECT_PHONE)
+    (notification,) = Notification.objects.filter(rule=Rule.SUSPECT_SEEN_AGAIN)
     assert notification.subject_key == f"interception:{draft.pk}" and first.number in notification.body
 
 
@@ -665,6 +674,8 @@ def test_broker_messages_carry_no_personal_data(client, monitor, bhw):
         "alerts.tasks.evaluate_interception",
         "alerts.tasks.security_check",
         "interception.tasks.recompute_daily_tally",
+        "people.suggest_matches",  # one per appearance: ids only
+        "people.suggest_matches",
     ]
     for message, blob in zip(messages, raw, strict=True):
         body = base64.b64decode(message["body"]).decode()

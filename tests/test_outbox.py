@@ -186,9 +186,11 @@ def test_a_broker_outage_loses_no_alert_or_tally_and_fails_no_save(broker, bhw, 
     assert time.monotonic() - started < 20  # a dead broker costs a moment, not a hang
     second, third = Interception.objects.exclude(pk=first.pk).order_by("pk")
     pending = OutboxMessage.objects.filter(sent_at__isnull=True)
-    assert sorted(pending.values_list("task", flat=True)) == sorted(
+    waiting = sorted(pending.values_list("task", flat=True))
+    assert [t for t in waiting if t != "people.suggest_matches"] == sorted(
         ["alerts.tasks.evaluate_interception", "interception.tasks.recompute_daily_tally"] * 2
     )
+    assert "people.suggest_matches" in waiting  # the new people's match suggestions wait too
     assert pending.exclude(last_error="").exists()  # tried once; then the process left it to the relay
     assert not Notification.objects.filter(
         subject_key__in=[f"interception:{second.pk}", f"interception:{third.pk}"]
@@ -198,7 +200,7 @@ def test_a_broker_outage_loses_no_alert_or_tally_and_fails_no_save(broker, bhw, 
     broker.start()
     call_command("outbox_relay", "--once")
     assert not OutboxMessage.objects.filter(sent_at__isnull=True).exists()
-    assert broker.queued() == 4
+    assert broker.queued() == len(waiting)
     with worker():
         assert wait_for(
             lambda: (
@@ -224,7 +226,8 @@ def test_broker_messages_from_the_outbox_carry_ids_only(broker, bhw, catalogue):
         monitor, bhw, certainty=5, people=[person("Sita Tamang", phone="+9779812345678")], place="Belahiya"
     )
     raw = b"".join(redis.Redis.from_url(broker.url).lrange("celery", 0, -1))
-    assert broker.queued() == 2  # the tally and the alert evaluation, sent right after the commit
+    # the tally, the alert evaluation and the person's match suggestions, sent right after the commit
+    assert broker.queued() == 3
     for secret in (b"Sita", b"9812345678", b"Belahiya"):
         assert secret not in raw
     assert str(interception.pk).encode() in raw
@@ -245,8 +248,13 @@ def test_a_rolled_back_save_leaves_nothing_to_send(
 def test_a_submission_writes_its_work_to_the_outbox_in_its_transaction(monitor, manager, bhw, catalogue):
     interception = make_interception(monitor, bhw, certainty=5)
     messages = {m.task: m for m in OutboxMessage.objects.all()}
-    assert set(messages) == {"interception.tasks.recompute_daily_tally", "alerts.tasks.evaluate_interception"}
+    assert set(messages) == {
+        "interception.tasks.recompute_daily_tally",
+        "alerts.tasks.evaluate_interception",
+        "people.suggest_matches",
+    }
     assert messages["alerts.tasks.evaluate_interception"].args == [interception.pk]
+    assert messages["people.suggest_matches"].args == [interception.interceptees.get().person_id]
     assert messages["interception.tasks.recompute_daily_tally"].args == [
         bhw.pk,
         interception.occurred_on.isoformat(),

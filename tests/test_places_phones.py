@@ -174,7 +174,9 @@ def committed(django_capture_on_commit_callbacks):
 @pytest.mark.parametrize(
     ("earlier", "later"), [(THREE_FORMATS[0], THREE_FORMATS[1]), (THREE_FORMATS[2], "9811111111")]
 )
-def test_the_suspect_phone_alert_fires_across_formats(committed, monitor, bhw, brg, nepal, earlier, later):
+def test_the_suspect_seen_again_alert_matches_phones_across_formats(
+    committed, monitor, bhw, brg, nepal, earlier, later
+):
     member(Role.LEGAL_OFFICER, country=nepal, username="legal_np", email="legal_np@example.org")
     brg_monitor = member(Role.MONITOR, station=brg, username="mon_brg_phone")
     with committed():
@@ -182,32 +184,38 @@ def test_the_suspect_phone_alert_fires_across_formats(committed, monitor, bhw, b
             brg_monitor,
             brg,
             certainty=2,
-            people=[person("Gita"), person("Hari", role="suspect", phone=earlier)],
+            people=[person("Gita"), person("Hari Bahadur", role="suspect", phone=earlier)],
         )
         second = make_interception(
-            monitor, bhw, certainty=2, people=[person("Sita"), person("Shyam", role="suspect", phone=later)]
+            monitor,
+            bhw,
+            certainty=2,
+            people=[person("Sita"), person("Hari Bahadur", role="suspect", phone=later)],
         )
-    notification = Notification.objects.get(rule=Rule.SUSPECT_PHONE)
+    notification = Notification.objects.get(rule=Rule.SUSPECT_SEEN_AGAIN)
     assert notification.recipient.username == "legal_np"
     assert second.number in notification.body and first.number in notification.body
 
 
-def test_the_suspect_phone_alert_matches_a_number_stored_before_phones_were_checked(
+def test_the_suspect_seen_again_alert_matches_a_number_stored_before_phones_were_checked(
     committed, monitor, bhw, brg, nepal
 ):
     member(Role.LEGAL_OFFICER, country=nepal, username="legal_np", email="legal_np@example.org")
     brg_monitor = member(Role.MONITOR, station=brg, username="mon_brg_old")
     with committed():
         make_interception(
-            brg_monitor, brg, certainty=2, people=[person("Gita"), person("Hari", role="suspect")]
+            brg_monitor, brg, certainty=2, people=[person("Gita"), person("Hari Bahadur", role="suspect")]
         )
-    Person.objects.filter(full_name="Hari").update(phone="9811111111")
+    Person.objects.filter(full_name="Hari Bahadur").update(phone="9811111111")
     import_module("people.migrations.0006_normalise_phones").normalise(django_apps, None)
     with committed():
         make_interception(
-            monitor, bhw, certainty=2, people=[person("Sita"), person("Shyam", role="suspect", phone=E164)]
+            monitor,
+            bhw,
+            certainty=2,
+            people=[person("Sita"), person("Hari Bahadur", role="suspect", phone=E164)],
         )
-    assert Notification.objects.filter(rule=Rule.SUSPECT_PHONE).count() == 1
+    assert Notification.objects.filter(rule=Rule.SUSPECT_SEEN_AGAIN).count() == 1
 
 
 def test_the_export_has_phones_in_e164(client, manager, monitor, bhw):

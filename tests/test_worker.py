@@ -1,5 +1,6 @@
 """Tasks run through a real Celery worker on the real Redis broker."""
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -15,6 +16,11 @@ from interception.models import DailyTally, Interception
 from .factories import make_interception, person, wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+def queued(client) -> list[str]:
+    """The names of the tasks waiting on the broker."""
+    return sorted(json.loads(m)["headers"]["task"] for m in client.lrange("celery", 0, -1))
 
 
 @pytest.fixture
@@ -50,14 +56,15 @@ def test_a_rolled_back_interception_queues_nothing(monitor, bhw):
     assert not Interception.objects.exists()
     assert client.llen("celery") == 0
     make_interception(monitor, bhw)
-    assert client.llen("celery") == 1
+    # the daily tally, and the match suggestions for its one person (issue 10)
+    assert queued(client) == ["interception.tasks.recompute_daily_tally", "people.suggest_matches"]
 
 
 def test_drafts_do_not_queue_a_tally(monitor, bhw):
     client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
     client.flushdb()
     make_interception(monitor, bhw, submit=False)
-    assert client.llen("celery") == 0
+    assert "interception.tasks.recompute_daily_tally" not in queued(client)
 
 
 def test_healthz_reports_worker_database_and_redis(client, worker):

@@ -5,7 +5,6 @@ import django.contrib.postgres.indexes
 import django.db.models.deletion
 import simple_history.models
 from django.conf import settings
-from django.contrib.postgres.operations import TrigramExtension
 from django.db import migrations, models
 
 
@@ -13,11 +12,13 @@ class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0005_user_language"),
         ("people", "0006_normalise_phones"),
+        # pg_trgm (the name keys' index) is created by interception 0012; depending on it also unapplies
+        # this migration first when someone migrates back past it.
+        ("interception", "0012_number_trigram_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
-        TrigramExtension(),
         migrations.CreateModel(
             name="MatchSuggestion",
             fields=[

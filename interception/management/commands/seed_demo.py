@@ -248,6 +248,7 @@ ADDRESSES = [
     "Suryodaya-7, Ilam",
     "Triyuga-5, Udayapur",
 ]
+GULF_COUNTRY_CODES = ["KW", "AE", "QA", "SA", "OM", "BH", "MY"]
 INDIAN_ADDRESSES = ["Raxaul, Bihar", "Gorakhpur, Uttar Pradesh", "Siliguri, West Bengal", "Lucknow"]
 
 INDIA_DESTINATIONS = ["Delhi", "Mumbai", "Kolkata", "Bangalore", "Pune", "Ludhiana", "Surat", "Goa"]
@@ -471,6 +472,7 @@ class Command(BaseCommand):
         weights = [s[2] for s in STATIONS]
         places = {s[0]: s[3] for s in STATIONS}
         self._suspect_pool: list[tuple[str, str, int | None, str, str]] = []
+        self._victim_pool: list[tuple] = []
 
         created = existing = 0
         now = timezone.now()
@@ -527,19 +529,68 @@ class Command(BaseCommand):
         prefix = rng.choice(("980", "981", "982", "984", "985", "986", "988"))
         return f"+977{prefix}{rng.randrange(10**7):07d}"
 
+    _districts: dict[str, str] = {}
+
+    def _home(self, rng: random.Random) -> tuple[str, str]:
+        """An address and, when the reference places know it, its district's code (the routes' source)."""
+        from people.services import find_place
+
+        address = rng.choice(ADDRESSES)
+        district = address.split(",")[-1].strip()
+        if district not in self._districts:
+            place = find_place(district)
+            self._districts[district] = place.code if place else ""
+        return address, self._districts[district]
+
+    @staticmethod
+    def _destination(rng: random.Random) -> dict:
+        """Where a potential victim said she was going: an Indian city or a Gulf country (the routes' end)."""
+        if rng.random() < 0.7:
+            return {"destination_text": rng.choice(INDIA_DESTINATIONS), "destination_country": "IN"}
+        country = rng.choice(GULF_COUNTRY_CODES)
+        return {"destination_text": "", "destination_country": country}
+
     def _victim(self, rng: random.Random, submit: bool) -> IntercepteeData:
+        pool = self._victim_pool
+        if pool and rng.random() < 0.06:
+            # A girl intercepted again (docs/people.md): her name as first written or in the other script,
+            # a year older at most; the match review queue suggests the two appearances are one person.
+            given, surname, gender, age, phone, address, home = rng.choice(pool)
+            script = rng.random() < 0.5
+            return IntercepteeData(
+                full_name=f"{given[script]} {surname[script]}",
+                role=IntercepteeRole.POTENTIAL_VICTIM,
+                gender=gender,
+                age=None if age is None else age + rng.randint(0, 1),
+                phone=phone if rng.random() < 0.7 else "",
+                address=address,
+                address_place=home,
+                **self._destination(rng),
+                nationality="NP",
+                consent_to_use_information=submit and rng.random() < 0.8,
+                consent_to_use_photo=submit and rng.random() < 0.4,
+            )
         gender = Gender.FEMALE if rng.random() < 0.85 else Gender.MALE
         if gender == Gender.FEMALE:
             age = rng.choices(range(14, 31), [3, 5, 7, 8, 8, 8, 7, 7, 6, 5, 4, 4, 3, 3, 2, 2, 2])[0]
         else:
             age = rng.randint(17, 35)
+        given = rng.choice(FEMALE_NAMES if gender == Gender.FEMALE else MALE_NAMES)
+        surname = rng.choice(SURNAMES)
+        script = int(rng.random() < 1 / 3)
+        age = age if rng.random() < 0.95 else None
+        phone = self._phone(rng) if rng.random() < 0.35 else ""
+        address, home = self._home(rng)
+        pool.append((given, surname, gender, age, phone, address, home))
         return IntercepteeData(
-            full_name=self._name(rng, gender, rng.random() < 1 / 3),
+            full_name=f"{given[script]} {surname[script]}",
             role=IntercepteeRole.POTENTIAL_VICTIM,
             gender=gender,
-            age=age if rng.random() < 0.95 else None,
-            phone=self._phone(rng) if rng.random() < 0.35 else "",
-            address=rng.choice(ADDRESSES),
+            age=age,
+            phone=phone,
+            address=address,
+            address_place=home,
+            **self._destination(rng),
             nationality="NP",
             consent_to_use_information=submit and rng.random() < 0.8,
             consent_to_use_photo=submit and rng.random() < 0.4,
