@@ -257,7 +257,7 @@ EXPORT_PAUSE_PER_CHUNK = env.float("EXPORT_PAUSE_PER_CHUNK", default=0.0)
 AUDIT_QUERY_KEY = env.str("AUDIT_QUERY_KEY", default="")
 
 # Person matching (people/matching.py, docs/people.md "Matching"). A pair's score (0..1, clamped) is
-# weights["name"] × name similarity (rapidfuzz on the name keys, best pair of keys) + weights["phone"] for
+# weights["name"] × name similarity (rapidfuzz word by word on the name keys) + weights["phone"] for
 # a shared phone (a tenth of it taken off for different phones) + up to weights["age"] for birth years within
 # age_tolerance years, taken off beyond it (up to three times over) − weights["gender"] for two different
 # known genders + weights["district"] for the same home district (− district_mismatch × it for another one).

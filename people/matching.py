@@ -22,27 +22,14 @@ from rapidfuzz import fuzz
 from . import names, phones
 from .models import Gender, PlaceKind
 
-DEFAULTS = {
-    "weights": {"name": 0.8, "phone": 0.35, "age": 0.1, "gender": 0.3, "district": 0.05},
-    "suggest_threshold": 0.6,
-    "alert_threshold": 0.95,
-    "age_tolerance": 3,
-    "candidates": 50,
-    "namesakes": 20,
-    "look_alikes": 5,
-    "district_mismatch": 0.5,
-}
-
-
 _UNKNOWN = frozenset({Gender.UNKNOWN, ""})
 # A name with a word left out (a middle name) against the full name: this much of a full match.
 DROPPED_WORD = 0.96
 
 
 def config() -> dict:
-    found = {**DEFAULTS, **getattr(settings, "PEOPLE_MATCHING", {})}
-    found["weights"] = {**DEFAULTS["weights"], **found.get("weights", {})}
-    return found
+    """The weights and thresholds: `settings.PEOPLE_MATCHING` (explained in config/settings.py)."""
+    return settings.PEOPLE_MATCHING
 
 
 @dataclass(frozen=True)
@@ -119,18 +106,30 @@ def profile_from_form(
     )
 
 
+def _aligned(x: str, y: str) -> float:
+    """0..100: how well every word of the shorter name matches a word of the other (the weakest word
+    decides). "Sangita Gurung" and "Rita Gurung" share a surname, not a name: their given names are 73%
+    alike, so they are 73% alike, where a whole-string ratio would say 80%. A word the longer name has
+    beyond the shorter one (a middle name one record left out: "Sita Kumari Tamang", "Sita Tamang") is
+    forgiven a little less than the same name, when the shorter name has two words or more."""
+    short, long = sorted((x.split(), y.split()), key=len)
+    if not short:
+        return 0.0
+    if len(short) < len(long) and len(short) < 2:
+        return fuzz.ratio(x, y)  # a given name alone is not a full name without its surname
+    weakest = min(max(fuzz.ratio(word, other) for other in long) for word in short)
+    return weakest * (DROPPED_WORD if len(short) < len(long) else 1.0)
+
+
 def name_similarity(a: tuple[str, ...], b: tuple[str, ...]) -> float:
-    """0..1: the best rapidfuzz similarity over pairs of keys (keys have their words sorted already)."""
+    """0..1: the best similarity over pairs of keys (keys have their words sorted already), word by word
+    (`_aligned`), and never more than the whole keys' rapidfuzz ratio allows for names of as many words."""
     best = 0.0
     for x in a:
         for y in b:
             if x == y:
                 return 1.0
-            # `ratio` on the whole key; `token_set_ratio` forgives a dropped middle name (one record wrote
-            # "Sita Kumari Tamang", another "Sita Tamang": a word left out, not a word that disagrees),
-            # a little less than the same name.
-            value = max(fuzz.ratio(x, y), DROPPED_WORD * fuzz.token_set_ratio(x, y))
-            best = max(best, value)
+            best = max(best, _aligned(x, y))
     return best / 100.0
 
 
