@@ -3,6 +3,7 @@ under a name on the form; who may do each, and what each leaves in the history a
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.test import Client
 from django.urls import reverse
 
 from accounts.roles import Role
@@ -152,10 +153,18 @@ def test_a_reviewer_confirms_from_the_queue_and_a_decided_pair_cannot_be_decided
     assert suggestion.status == MatchStatus.CONFIRMED
 
 
-def test_the_unmerge_button_posts_back_to_the_identity(client, manager, pair):
+def test_the_unmerge_button_posts_back_to_the_identity(client, manager, monitor, pair):
     sita, seeta = pair
     services.identity_merge(actor=manager, identity=sita.identity, other=seeta.identity)
     login(client, manager)
+    # the identity page shows a reviewer one Unmerge button per appearance; a monitor none
+    page = client.get(reverse("people:identity", args=[sita.identity_id])).content.decode()
+    assert page.count('class="inline unmerge-form"') == 2
+    assert f'name="appearance" value="{seeta.pk}"' in page
+    monitor_client = Client()
+    login(monitor_client, monitor)
+    seen = monitor_client.get(reverse("people:identity", args=[sita.identity_id])).content.decode()
+    assert "Seeta Tamaang" in seen and "unmerge-form" not in seen
     response = client.post(reverse("people:unmerge", args=[sita.identity_id]), {"appearance": seeta.pk})
     assert response.status_code == 302
     assert Person.objects.get(pk=seeta.pk).identity_id == seeta.identity_id

@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
@@ -25,14 +25,6 @@ def _searcher(request):
     """Pages of people answer 404 to users who may not search people (as if they did not exist)."""
     if not policies.may_search(request.user):
         raise Http404("No such page.")
-
-
-def _url(name: str, *args) -> str:
-    """A link to another people page, when that page exists (built by another part of the registry)."""
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return ""
 
 
 @login_required
@@ -58,13 +50,16 @@ def identity_detail(request, pk):
         identity = selectors.access_identity(request.user, pk)
     except selectors.IdentityMerged as merged:
         return redirect("people:identity", pk=merged.survivor)
+    reviewer = policies.may_review(request.user)
     return render(
         request,
         "people/identity.html",
         {
             "identity": identity,
-            "network_url": _url("people:network", identity["id"]),
+            "network_url": reverse("people:network", args=[identity["id"]]),
             # The review queue (for reviewers): the suggestions this user may see, this person's among them.
-            "matches_url": _url("people:matches") if policies.may_review(request.user) else "",
+            "matches_url": reverse("people:matches") if reviewer else "",
+            # Unmerge one appearance (reviewers; an identity of one appearance has nothing to split off).
+            "can_unmerge": reviewer and len(identity["appearances"]) > 1,
         },
     )
