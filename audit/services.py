@@ -93,3 +93,19 @@ def record_event(
         event.hash = event.compute_hash()
         event.save(using=using, force_insert=True)
     return event
+
+
+def record_denied(*, actor, object_type: str, object_id, action: str, station=None) -> None:
+    """Log an attempt on a record that exists but is out of `actor`'s reach (a 404 or 403 all the same),
+    then publish `access.denied`: alerts subscribe to it, and repeated attempts raise a security alert."""
+    from core import events
+
+    record_event(
+        actor=actor,
+        action="access.denied",
+        object_type=object_type,
+        object_id=object_id,
+        station=station,
+        details={"action": str(action)},
+    )
+    events.publish("access.denied", user_id=actor.pk)

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from accounts.access import Grants, annotate_allowed, scope, stations_for
 from accounts.models import Station
 from accounts.roles import Action
-from audit.services import record_event
+from audit.services import record_denied, record_event
 from core.pagination import CappedPage, CappedPaginator
 from core.templatetags.nepali_tags import red_flag_text
 
@@ -371,8 +371,6 @@ def denied(
     """Log an attempt on a record that exists but is out of the user's reach, or an action on it the
     user may not do (a 404 or 403 all the same), naming the record's type, id and station; then publish
     `access.denied` (alerts subscribe to it: repeated attempts raise a security alert)."""
-    from core import events
-
     if not getattr(user, "is_authenticated", False):
         return
     if station is None:
@@ -383,15 +381,7 @@ def denied(
             return
         if station is None:
             return
-    record_event(
-        actor=user,
-        action="access.denied",
-        object_type=object_type,
-        object_id=pk,
-        station=station,
-        details={"action": str(action)},
-    )
-    events.publish("access.denied", user_id=user.pk)
+    record_denied(actor=user, object_type=object_type, object_id=pk, action=action, station=station)
 
 
 def monitor_candidates(station: Station):

@@ -230,7 +230,7 @@ def _candidate_ids(profile: Profile, condition: Q, exclude, limit: int) -> list[
     return list(dict.fromkeys(found))
 
 
-def _candidate_profiles(ids: list[int], condition: Q) -> dict[int, Profile]:
+def profiles(ids: list[int], condition: Q) -> dict[int, Profile]:
     """Each identity's profile from its appearances within `condition` only (one query; the name keys
     are computed again from the names, cached, rather than read)."""
     from .models import Person
@@ -284,7 +284,7 @@ def suggest(
     if not ids:
         return []
     found = []
-    for identity_id, other in _candidate_profiles(ids, condition).items():
+    for identity_id, other in profiles(ids, condition).items():
         value, reasons = score(profile, other)
         if value >= min_score:
             found.append(Suggestion(identity_id=identity_id, score=value, reasons=reasons))
@@ -306,7 +306,7 @@ def store_suggestions(person_id: int) -> int:
     me = person.identity_id
     # The identity's own profile: every appearance of it (system-wide), so a merged identity is matched
     # with all it knows.
-    profile = _candidate_profiles([me], Q()).get(me) or profile_of_appearance(person)
+    profile = profiles([me], Q()).get(me) or profile_of_appearance(person)
     suggestions = suggest(profile, condition=Q(), exclude=[me], limit=config()["candidates"])
     changed = 0
     with transaction.atomic():

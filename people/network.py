@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.http import Http404
+from django.urls import reverse
 
 from accounts.roles import Action
 from audit.services import record_event
@@ -243,13 +244,8 @@ def _nodes(user, hops: dict[int, int], edges: list[dict]) -> tuple[list[dict], s
 
 
 def identity_url(identity_id: int) -> str:
-    """The identity page (`/people/<id>/`, added by another part of issue 10: its name when known)."""
-    from django.urls import NoReverseMatch, reverse
-
-    try:
-        return reverse("people:detail", kwargs={"pk": identity_id})
-    except NoReverseMatch:
-        return f"/people/{identity_id}/"
+    """The identity page (`/people/<id>/`)."""
+    return reverse("people:identity", args=[identity_id])
 
 
 def link_appearance(user, identity_id) -> Person | None:

@@ -110,24 +110,14 @@ def visible_pairs(user) -> QuerySet[MatchSuggestion]:
 
 
 def _labels(appearances: list[Appearance]) -> None:
-    """Fill each appearance's record number, link and role from the record registry
-    (people.selectors.RECORD_LABELS: source -> callable(appearance ids) -> {appearance id: {"number",
-    "url", "role_label", ...}}), one call per record type."""
-    registry = getattr(selectors, "RECORD_LABELS", None) or {}
-    by_source: dict[str, set[int]] = {}
+    """Fill each appearance's record number, link and role from the record registry."""
+    found = selectors.record_labels(appearances)
     for a in appearances:
-        by_source.setdefault(a.source, set()).add(a.id)
-    for source, ids in by_source.items():
-        labels = registry.get(source)
-        if labels is None:
-            continue
-        found = labels(sorted(ids)) or {}
-        for a in appearances:
-            label = found.get(a.id) if a.source == source else None
-            if label:
-                a.number = str(label.get("number") or "")
-                a.url = str(label.get("url") or "")
-                a.role = str(label.get("role_label") or "")
+        label = found.get(a.id)
+        if label:
+            a.number = str(label.get("number") or "")
+            a.url = str(label.get("url") or "")
+            a.role = str(label.get("role_label") or "")
 
 
 def sides(user, identity_ids, *, names_only: bool = False) -> dict[int, Side]:
@@ -178,14 +168,7 @@ def sides(user, identity_ids, *, names_only: bool = False) -> dict[int, Side]:
 
 
 def _interceptions(side_list) -> list[int]:
-    return sorted(
-        {
-            a.record_id
-            for side in side_list
-            for a in side.appearances
-            if a.source == Source.INTERCEPTION and a.record_id
-        }
-    )
+    return selectors.interception_ids(a for side in side_list for a in side.appearances)
 
 
 def _stations(side_list) -> list[str]:
@@ -286,7 +269,7 @@ def identity_matches(user, pk, *, limit: int = 10) -> list[dict]:
     condition = _sensitive_condition(user)
     if condition is None or not may_search(user):
         return []
-    profile = matching._candidate_profiles([int(pk)], condition).get(int(pk))
+    profile = matching.profiles([int(pk)], condition).get(int(pk))
     if profile is None:
         return []
     decided = MatchSuggestion.objects.filter(Q(identity_id=pk) | Q(candidate_id=pk)).exclude(

@@ -128,8 +128,24 @@ def _names(appearances) -> list[str]:
     return list(dict.fromkeys(mask(p.full_name, p.can_see_sensitive) for p in appearances if p.full_name))
 
 
-def _interception_ids(appearances) -> list[int]:
+def interception_ids(appearances) -> list[int]:
+    """The ids of the interceptions these appearances (anything with `source` and `record_id`) are on: what
+    a read of people names in its access-log event (`details["interceptions"]`)."""
     return sorted({p.record_id for p in appearances if p.source == Source.INTERCEPTION and p.record_id})
+
+
+def record_labels(appearances) -> dict[int, dict]:
+    """{appearance id: {"number", "url", "station", "role", "role_label", ...}} for these appearances
+    (anything with `id`, `source`), one call per record type to the registry `RECORD_LABELS`."""
+    by_source: dict[str, list[int]] = {}
+    for a in appearances:
+        by_source.setdefault(a.source, []).append(a.id)
+    labels: dict[int, dict] = {}
+    for source, ids in by_source.items():
+        describe = RECORD_LABELS.get(source)
+        if describe is not None:
+            labels.update(describe(sorted(ids)) or {})
+    return labels
 
 
 def search_people(user, q: str, *, limit: int = SEARCH_LIMIT) -> list[dict]:
@@ -185,7 +201,7 @@ def search_people(user, q: str, *, limit: int = SEARCH_LIMIT) -> list[dict]:
         details={
             "hits": len(results),
             "query_hash": query_digest(q),
-            "interceptions": _interception_ids(shown),
+            "interceptions": interception_ids(shown),
         },
     )
     return results
@@ -234,7 +250,7 @@ def access_identity(user, pk) -> dict:
     from django.db.models import F
     from django.http import Http404
 
-    from audit.services import record_event
+    from audit.services import record_denied, record_event
 
     from . import masking
     from .models import Gender
@@ -255,22 +271,9 @@ def access_identity(user, pk) -> dict:
         if survivor is not None and _visible_appearances(user, [survivor]).exists():
             raise IdentityMerged(survivor)
         if Identity.objects.filter(pk=pk).exists():
-            record_event(
-                actor=user,
-                action="access.denied",
-                object_type="identity",
-                object_id=pk,
-                details={"action": "view"},
-            )
-            from core import events
-
-            events.publish("access.denied", user_id=user.pk)  # repeated attempts raise a security alert
+            record_denied(actor=user, object_type="identity", object_id=pk, action="view")
         raise Http404("No such person.")
-    labels: dict[int, dict] = {}
-    for source in {p.source for p in appearances}:
-        describe = RECORD_LABELS.get(source)
-        if describe is not None:
-            labels.update(describe([p.pk for p in appearances if p.source == source]))
+    labels = record_labels(appearances)
     rows = []
     for p in appearances:
         allowed = bool(p.can_see_sensitive)
@@ -298,7 +301,7 @@ def access_identity(user, pk) -> dict:
         if row["can_see_sensitive"] and row["phone"] and row["phone"] not in phone_display:
             phones.append(row["phone"])
             phone_display[row["phone"]] = row["phone_display"]
-    interceptions = _interception_ids(appearances)
+    interceptions = interception_ids(appearances)
     record_event(
         actor=user,
         action="person.view",
@@ -307,13 +310,14 @@ def access_identity(user, pk) -> dict:
         stations=[p.station for p in appearances],
         details={"interceptions": interceptions, "appearances": len(appearances)},
     )
+    gender = _gender(appearances)
     return {
         "id": pk,
         "names": _names(appearances),
         "phones": phones,
         "phones_display": [phone_display[p] for p in phones],
-        "gender": _gender(appearances),
-        "gender_label": str(Gender(_gender(appearances)).label),
+        "gender": gender,
+        "gender_label": str(Gender(gender).label),
         "birth_year": _estimate_birth_year(appearances),
         "appearances": rows,
         "interceptions": interceptions,

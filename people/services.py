@@ -3,10 +3,33 @@ interception service calls these; docs/places.md)."""
 
 from __future__ import annotations
 
-from django.utils.translation import gettext as _
+from statistics import median_low
 
-from people import countries, phones, places
-from people.models import Place
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from simple_history.utils import bulk_update_with_history
+
+from accounts.roles import Action
+from audit.services import record_event
+from core import outbox
+from people import countries, phones, places, policies
+from people.models import (
+    Gender,
+    Identity,
+    MatchStatus,
+    MatchSuggestion,
+    MergeKind,
+    MergeRecord,
+    NameKey,
+    Person,
+    PersonLink,
+    Place,
+)
+from people.names import keys
+from people.selectors import appearance_condition, appearance_scope, interception_ids
 
 
 def station_region(station) -> str:
@@ -63,8 +86,6 @@ def check_person(
 def new_identities(persons: list) -> None:
     """Give each new appearance (an unsaved `Person`) an identity of its own, in one insert. Matching
     suggests merges later; nothing is merged without a reviewer (docs/people.md)."""
-    from people.models import Identity
-
     made = Identity.objects.bulk_create([Identity(gender=p.gender, birth_year=p.birth_year) for p in persons])
     for person, identity in zip(persons, made, strict=True):
         person.identity = identity
@@ -72,9 +93,6 @@ def new_identities(persons: list) -> None:
 
 def index_names(persons: list) -> None:
     """Write the search keys (people/names.py) of these saved appearances' names, replacing the old ones."""
-    from people.models import NameKey
-    from people.names import keys
-
     if not persons:
         return
     NameKey.objects.filter(person__in=[p.pk for p in persons]).delete()
@@ -87,10 +105,6 @@ def refresh_identities(identity_ids) -> None:
     """Recompute each identity's gender and birth-year estimate from all its appearances (after an
     appearance is added, edited, merged or unmerged): the most recent known gender, and the median of the
     birth years the appearances' ages at their dates give."""
-    from statistics import median_low
-
-    from people.models import Gender, Identity, Person
-
     ids = sorted({i for i in identity_ids if i})
     if not ids:
         return
@@ -120,8 +134,6 @@ def appearances_recorded(*, created: list, renamed: list, changed_identities=())
     """After a record's people are saved (in its transaction): index the names of the new and renamed
     appearances, refresh their identities, and queue the match suggestions for them (a Celery task, after
     the commit, through the outbox: people/tasks.py)."""
-    from core import outbox
-
     index_names([*created, *renamed])
     refresh_identities([p.identity_id for p in [*created, *renamed]] + list(changed_identities))
     for person in [*created, *renamed]:
@@ -145,14 +157,7 @@ def _identity_state(identity) -> dict:
 def _check_reviewer(actor, identity_ids) -> None:
     """Refuse an actor who may not review, or who does not see (with view_sensitive) at least one appearance
     of each identity: a reviewer must see what they decide."""
-    from django.core.exceptions import ValidationError
-
-    from accounts.roles import Action
-    from people.models import Person
-    from people.policies import may_review
-    from people.selectors import appearance_condition
-
-    if not may_review(actor):
+    if not policies.may_review(actor):
         raise ValidationError(_("You may not review matches of people."))
     condition = appearance_condition(actor, Action.VIEW_SENSITIVE)
     ids = set(identity_ids)
@@ -173,21 +178,16 @@ def _check_reviewer(actor, identity_ids) -> None:
 
 def _records_of(identity_ids) -> tuple[list[int], list]:
     """The interception ids and stations of every appearance of these identities (for the access log)."""
-    from people.models import Person, Source
-
-    rows = Person.objects.filter(identity_id__in=list(identity_ids)).values_list(
-        "source", "record_id", "station__code"
+    rows = list(
+        Person.objects.filter(identity_id__in=list(identity_ids)).values_list(
+            "source", "record_id", "station__code", named=True
+        )
     )
-    records = sorted({r for s, r, _c in rows if s == Source.INTERCEPTION and r})
-    return records, sorted({c for _s, _r, c in rows})
+    return interception_ids(rows), sorted({r.station__code for r in rows})
 
 
 def _move_appearances(*, actor, ids, to_identity_id, reason: str) -> None:
     """Point these appearances at another identity, with a change-history row each (simple_history)."""
-    from simple_history.utils import bulk_update_with_history
-
-    from people.models import Person
-
     persons = list(Person.objects.filter(pk__in=ids).order_by("pk"))
     for person in persons:
         person.identity_id = to_identity_id
@@ -196,9 +196,13 @@ def _move_appearances(*, actor, ids, to_identity_id, reason: str) -> None:
     )
 
 
-def _decide(suggestion, *, actor, status: str, reason: str = "") -> None:
-    from django.utils import timezone
+def _pair_for_update(a: int, b: int) -> MatchSuggestion | None:
+    """The suggestion row of two identities (lower id first), locked, or None."""
+    low, high = sorted((a, b))
+    return MatchSuggestion.objects.select_for_update().filter(identity_id=low, candidate_id=high).first()
 
+
+def _decide(suggestion, *, actor, status: str, reason: str = "") -> None:
     suggestion.status = status
     suggestion.decided_by = actor
     suggestion.decided_at = timezone.now()
@@ -213,10 +217,6 @@ def _carry_suggestions(*, actor, identity, other) -> None:
     """After `other` merged into `identity`: its pending suggestions name `identity` instead (dropped when
     the pair exists already or would pair `identity` with itself), and its rejections hold for `identity`
     too (a human said `other` is not that person, so the merged person is not either)."""
-    from django.db.models import Q
-
-    from people.models import MatchStatus, MatchSuggestion
-
     rows = list(
         MatchSuggestion.objects.select_for_update()
         .filter(Q(identity=other) | Q(candidate=other))
@@ -228,9 +228,7 @@ def _carry_suggestions(*, actor, identity, other) -> None:
         if third == identity.pk:
             continue  # the merged pair itself
         low, high = sorted((identity.pk, third))
-        existing = (
-            MatchSuggestion.objects.select_for_update().filter(identity_id=low, candidate_id=high).first()
-        )
+        existing = _pair_for_update(low, high)
         if row.status == MatchStatus.PENDING:
             if existing is None:
                 row.identity_id, row.candidate_id = low, high
@@ -258,12 +256,6 @@ def identity_merge(*, actor, identity, other, suggestion=None, reason: str = "")
     `identity_unmerge` can restore it exactly. The pair's suggestion (given, or the pair's row) is confirmed.
     Refused (ValidationError): the same identity twice, an identity merged away already, a suggestion of
     another pair or decided already, an actor who may not review or does not see both."""
-    from django.core.exceptions import ValidationError
-    from django.db import transaction
-
-    from audit.services import record_event
-    from people.models import Identity, MatchStatus, MatchSuggestion, MergeKind, MergeRecord, Person
-
     if identity.pk == other.pk:
         raise ValidationError(_("A person cannot be merged with themselves."))
     with transaction.atomic():
@@ -282,9 +274,7 @@ def identity_merge(*, actor, identity, other, suggestion=None, reason: str = "")
             if (suggestion.identity_id, suggestion.candidate_id) != (low, high):
                 raise ValidationError(_("This suggestion is about other people."))
         else:
-            suggestion = (
-                MatchSuggestion.objects.select_for_update().filter(identity_id=low, candidate_id=high).first()
-            )
+            suggestion = _pair_for_update(low, high)
         if suggestion is not None and suggestion.status != MatchStatus.PENDING:
             raise ValidationError(
                 _("This pair was already decided (%(status)s); it cannot be decided again.")
@@ -333,14 +323,6 @@ def identity_unmerge(*, actor, identity, appearance, reason: str = ""):
     cleared, gender and birth year from the record's `before`). An appearance that did not arrive by a merge
     is split off into a new identity of its own. The pair is remembered as rejected, so it is not suggested
     again. Returns the unmerge's MergeRecord; the merge's record stays as history."""
-    from django.core.exceptions import ValidationError
-    from django.db import transaction
-
-    from accounts.roles import Action
-    from audit.services import record_event
-    from people.models import Identity, MatchStatus, MatchSuggestion, MergeKind, MergeRecord, Person
-    from people.selectors import appearance_condition
-
     with transaction.atomic():
         identity = Identity.objects.select_for_update().get(pk=identity.pk)
         appearance = Person.objects.select_for_update().get(pk=appearance.pk)
@@ -385,9 +367,9 @@ def identity_unmerge(*, actor, identity, appearance, reason: str = ""):
             )
         _move_appearances(actor=actor, ids=moving, to_identity_id=other.pk, reason="unmerge")
         refresh_identities([identity.pk, other.pk])
-        low, high = sorted((identity.pk, other.pk))
-        pair = MatchSuggestion.objects.select_for_update().filter(identity_id=low, candidate_id=high).first()
+        pair = _pair_for_update(identity.pk, other.pk)
         if pair is None:
+            low, high = sorted((identity.pk, other.pk))
             pair = MatchSuggestion(identity_id=low, candidate_id=high, score=0.0, reasons={})
         _decide(pair, actor=actor, status=MatchStatus.REJECTED, reason=reason or "unmerge")
         record = MergeRecord.objects.create(
@@ -419,12 +401,6 @@ def identity_unmerge(*, actor, identity, appearance, reason: str = ""):
 
 def match_reject(*, actor, suggestion, reason: str = ""):
     """Reject a suggested pair: it stays, rejected, so it is never suggested again."""
-    from django.core.exceptions import ValidationError
-    from django.db import transaction
-
-    from audit.services import record_event
-    from people.models import MatchStatus, MatchSuggestion
-
     with transaction.atomic():
         suggestion = MatchSuggestion.objects.select_for_update().get(pk=suggestion.pk)
         if suggestion.status != MatchStatus.PENDING:
@@ -457,16 +433,6 @@ def person_link_create(*, actor, from_person, to_person, reason: str):
     linking right (`policies.may_link`) and see both appearances' names (`view_sensitive` on both
     records); the reason is required; two appearances are linked once (either way round); two
     appearances of one identity need no link. Audited as `person.link`, naming both records."""
-    from django.core.exceptions import PermissionDenied, ValidationError
-    from django.db import IntegrityError, transaction
-    from django.db.models import Q
-
-    from accounts.roles import Action
-    from audit.services import record_event
-    from people import policies
-    from people.models import PersonLink, Source
-    from people.selectors import appearance_scope
-
     if not policies.may_link(actor):
         raise PermissionDenied(_("You may not link people."))
     reason = (reason or "").strip()
@@ -493,13 +459,7 @@ def person_link_create(*, actor, from_person, to_person, reason: str):
             link = PersonLink.objects.create(
                 from_person=from_person, to_person=to_person, reason=reason, created_by=actor
             )
-            records = sorted(
-                {
-                    p.record_id
-                    for p in (from_person, to_person)
-                    if p.source == Source.INTERCEPTION and p.record_id
-                }
-            )
+            records = interception_ids([from_person, to_person])
             record_event(
                 actor=actor,
                 action="person.link",

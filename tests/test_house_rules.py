@@ -295,6 +295,11 @@ PROTECTED = {
     "InterceptionUserObjectPermission",
     "InterceptionGroupObjectPermission",
     "Person",
+    "Identity",
+    "NameKey",
+    "MatchSuggestion",
+    "MergeRecord",
+    "PersonLink",
     "AccessEvent",
     "ExportJob",
     "Notification",
@@ -315,15 +320,20 @@ PENDING: dict[str, str] = {}
 
 
 def scanned_modules():
+    """Each app's views, api, forms and serializers: the modules of those names, packages of those names
+    (`people/views/`), and modules or packages ending in them (`people/api_views/`, `route_views.py`)."""
     for app in APPS:
         folder = ROOT / app
-        for name in SCANNED:
-            module = folder / f"{name}.py"
-            if module.exists():
-                yield module
-            package = folder / name
-            if package.is_dir():
-                yield from sorted(package.rglob("*.py"))
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.iterdir()):
+            stem = path.stem if path.suffix == ".py" else path.name
+            if not any(stem == name or stem.endswith(f"_{name}") for name in SCANNED):
+                continue
+            if path.suffix == ".py":
+                yield path
+            elif path.is_dir():
+                yield from sorted(path.rglob("*.py"))
 
 
 def violations(path: Path) -> list[str]:

@@ -6,7 +6,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
@@ -28,14 +27,6 @@ def _errors(error: ValidationError) -> str:
 
 def _reason(request) -> str:
     return (request.POST.get("reason") or "").strip()[:REASON_MAX]
-
-
-def _identity_url(pk) -> str:
-    """The identity's page (people:identity), or the queue while that page does not exist."""
-    try:
-        return reverse("people:identity", args=[pk])
-    except NoReverseMatch:
-        return reverse("people:matches")
 
 
 @login_required
@@ -95,14 +86,14 @@ def unmerge(request, pk):
     appearance = review.appearance_for_unmerge(request.user, identity, request.POST.get("appearance"))
     if appearance is None:
         messages.error(request, _("Choose an appearance of this person to unmerge."))
-        return redirect(_identity_url(identity.pk))
+        return redirect("people:identity", pk=identity.pk)
     try:
         record = services.identity_unmerge(
             actor=request.user, identity=identity, appearance=appearance, reason=_reason(request)
         )
     except ValidationError as error:
         messages.error(request, _errors(error))
-        return redirect(_identity_url(identity.pk))
+        return redirect("people:identity", pk=identity.pk)
     messages.success(
         request,
         ngettext(
@@ -112,7 +103,7 @@ def unmerge(request, pk):
         )
         % {"count": len(record.appearances), "other": record.other_id},
     )
-    return redirect(_identity_url(identity.pk))
+    return redirect("people:identity", pk=identity.pk)
 
 
 @login_required
