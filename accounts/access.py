@@ -54,6 +54,9 @@ class Grants:
     user_model: type[Model]
     group_model: type[Model]
     model_name: str  # codenames are "<action>_<model_name>"
+    # A column of both grant models holding when the grant lapses (NULL: never); a lapsed grant gives
+    # nothing from that moment on, in the profile and in the predicate (a case referral: docs/cases.md).
+    expires_field: str | None = None
 
     def codename(self, action: str) -> str:
         return f"{action}_{self.model_name}"
@@ -119,17 +122,28 @@ def _profile_sql(qn, grant_models: tuple[Grants, ...]) -> str:
     for i, grants in enumerate(grant_models):
         by_user, u_permission, u_user = _names(grants.user_model, qn, "permission", "user")
         by_group, g_permission, g_group = _names(grants.group_model, qn, "permission", "group")
+        live = _live(qn, grants)
         rows.append(
             f"SELECT 'g{i}', access_p.{codename}, NULL FROM {permission} access_p "  # noqa: S608
             f"WHERE access_p.{p_pk} IN (SELECT access_g.{u_permission} FROM {by_user} access_g "
-            f"WHERE access_g.{u_user} = %s UNION SELECT access_g.{g_permission} FROM {by_group} access_g "
+            f"WHERE access_g.{u_user} = %s{live} "
+            f"UNION SELECT access_g.{g_permission} FROM {by_group} access_g "
             f"INNER JOIN {member_of} access_ug ON access_ug.{member_group} = access_g.{g_group} "
-            f"WHERE access_ug.{member_user} = %s)"
+            f"WHERE access_ug.{member_user} = %s{live})"
         )
     return (
         "SELECT (SELECT json_agg(json_build_array(access_r.k, access_r.n, access_r.s)) "  # noqa: S608
         f"FROM ({' UNION ALL '.join(rows)}) AS access_r (k, n, s))"
     )
+
+
+def _live(qn, grants: Grants) -> str:
+    """The condition (" AND ...", on alias access_g) that a grant has not lapsed, or "" for grants that
+    never do."""
+    if not grants.expires_field:
+        return ""
+    column = qn(grants.user_model._meta.get_field(grants.expires_field).column)
+    return f" AND (access_g.{column} IS NULL OR access_g.{column} > now())"
 
 
 def _granted_sql(qn, grants: Grants) -> str:
@@ -143,14 +157,15 @@ def _granted_sql(qn, grants: Grants) -> str:
     )
     permission, p_pk, codename = _names(Permission, qn, "pk", "codename")
     member_of, member_user, member_group = _user_groups(qn)
+    live = _live(qn, grants)
     return (
         f"SELECT access_g.{u_object} FROM {by_user} access_g "  # noqa: S608 (see above)
         f"INNER JOIN {permission} access_p ON access_p.{p_pk} = access_g.{u_permission} "
-        f"WHERE access_g.{u_user} = %s AND access_p.{codename} = %s "
+        f"WHERE access_g.{u_user} = %s AND access_p.{codename} = %s{live} "
         f"UNION ALL SELECT access_g.{g_object} FROM {by_group} access_g "
         f"INNER JOIN {permission} access_p ON access_p.{p_pk} = access_g.{g_permission} "
         f"INNER JOIN {member_of} access_ug ON access_ug.{member_group} = access_g.{g_group} "
-        f"WHERE access_ug.{member_user} = %s AND access_p.{codename} = %s"
+        f"WHERE access_ug.{member_user} = %s AND access_p.{codename} = %s{live}"
     )
 
 
@@ -271,6 +286,11 @@ def granted_object_ids(user, grants: Grants, action: str) -> tuple[QuerySet, Que
     by_user = grants.user_model.objects.filter(user_id=user.pk, permission__codename=codename)
     groups = get_user_model().groups.through.objects.filter(user_id=user.pk).values("group_id")
     by_group = grants.group_model.objects.filter(group_id__in=groups, permission__codename=codename)
+    if grants.expires_field:
+        from django.db.models.functions import Now
+
+        live = Q(**{f"{grants.expires_field}__isnull": True}) | Q(**{f"{grants.expires_field}__gt": Now()})
+        by_user, by_group = by_user.filter(live), by_group.filter(live)
     return by_user.values("content_object_id"), by_group.values("content_object_id")
 
 

@@ -29,6 +29,11 @@ class Action(models.TextChoices):
     SHARE = "share"
     # Review suggested matches of people and merge or unmerge identities (`match_person`, docs/people.md).
     MATCH = "match"
+    # Victim case files (docs/cases.md): give a case to a case manager of its station; approve or refuse a
+    # closure request; record an override of a consent (with a reason, audited).
+    ASSIGN = "assign"
+    APPROVE = "approve"
+    OVERRIDE = "override"
 
 
 V, A, C, VF, D, E, S, SH, M = (
@@ -72,17 +77,19 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         Role.AUDITOR: frozenset(),
         Role.ADMIN: frozenset(),
     },
-    # Case files and legal cases arrive with later issues; their rights are settled here already so the
-    # documented table covers them.
-    "victim_case": {
+    # Victim case files (cases/, docs/cases.md). Legal officers see a case's summary (consent to testify,
+    # contact status) with its personal fields and narratives masked; directors see cases masked.
+    "case": {
         Role.MONITOR: frozenset(),
-        Role.STATION_MANAGER: frozenset({V}),
-        Role.CASE_MANAGER: frozenset({V, A, C, D, E, S, SH}),
+        Role.STATION_MANAGER: frozenset({V, A, C, E, S, SH, Action.ASSIGN, Action.APPROVE, Action.OVERRIDE}),
+        Role.CASE_MANAGER: frozenset({V, A, C, E, S, SH}),
         Role.LEGAL_OFFICER: frozenset({V}),
         Role.COUNTRY_DIRECTOR: frozenset({V, E}),
         Role.AUDITOR: frozenset(),
         Role.ADMIN: frozenset(),
     },
+    # Legal cases arrive with a later issue; their rights are settled here already so the documented table
+    # covers them.
     "legal_case": {
         Role.MONITOR: frozenset(),
         Role.STATION_MANAGER: frozenset({V}),

@@ -18,5 +18,13 @@ class AlertsConfig(AppConfig):
         events.subscribe("access.denied", tasks.check_denied_accesses, after_commit=True)
         # accounts publishes login and second-factor events (it does not import alerts).
         events.subscribe("login.failed", services.on_login_failed)
+        # cases: in its transaction (docs/cases.md).
+        from . import case_alerts
+
+        events.subscribe("case.opened", case_alerts.on_case_opened)
+        events.subscribe("case.assigned", case_alerts.on_case_assigned)
+        events.subscribe("case.home_alarm", case_alerts.on_home_alarm)
+        events.subscribe("case.follow_up_due", case_alerts.on_follow_up_due)
+        events.subscribe("case.closure_requested", case_alerts.on_closure_requested)
         for name in ("mfa.device_enrolled", "mfa.device_replaced", "mfa.recovery_codes_issued"):
             events.subscribe(name, services.notify_account_security)

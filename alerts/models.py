@@ -15,6 +15,11 @@ class Rule(models.TextChoices):
     SUSPECT_SEEN_AGAIN = "suspect_seen_again", _("Suspect seen again")
     EXPORT_FINISHED = "export_finished", _("Export ready or failed")
     SECURITY = "security", _("Repeated failed logins or denied accesses")
+    CASE_UNASSIGNED = "case_unassigned", _("New case waiting for a case manager")
+    CASE_ASSIGNED = "case_assigned", _("Case assigned to you")
+    HOME_ALARM = "home_alarm", _("Home-situation alarms at or above the threshold")
+    FOLLOW_UP_DUE = "follow_up_due", _("Follow-up due or overdue")
+    CLOSURE_REQUESTED = "closure_requested", _("Case closure waiting for approval")
 
 
 # Whether a rule is also e-mailed when the user has not chosen (docs/alerts.md, "Preferences").
@@ -23,6 +28,11 @@ EMAIL_BY_DEFAULT: dict[str, bool] = {
     Rule.SUSPECT_SEEN_AGAIN: True,
     Rule.EXPORT_FINISHED: False,
     Rule.SECURITY: True,
+    Rule.CASE_UNASSIGNED: True,
+    Rule.CASE_ASSIGNED: True,
+    Rule.HOME_ALARM: True,
+    Rule.FOLLOW_UP_DUE: False,
+    Rule.CLOSURE_REQUESTED: False,
 }
 
 

@@ -62,7 +62,7 @@ def _queue(task, *args) -> None:
     outbox.enqueue(task, *args)
 
 
-def on_interception_submitted(*, id: int) -> None:  # noqa: A002 (the event's field name)
+def on_interception_submitted(*, id: int, by: int | None = None) -> None:  # noqa: A002 (the event's field)
     """Subscriber of interception's "interception.submitted" event (alerts/apps.py), in its transaction:
     queue rules 1 and 2 for the interception, unless nobody at its station would be told."""
     from .tasks import evaluate_interception

@@ -27,6 +27,7 @@ urlpatterns = [
     path("places/", PlaceSuggestionsView.as_view(), name="places"),
     path("routes/", RoutesView.as_view(), name="routes"),
     path("", include("people.api_urls")),
+    path("", include("cases.api_urls")),
     path("", include("audit.api_urls")),
     path("", include("alerts.api_urls")),
     path("", include("exports.api_urls")),

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "audit",
     "people",
     "interception",
+    "cases",
     "alerts",
     "exports",
 ]
@@ -236,6 +237,9 @@ CELERY_BEAT_SCHEDULE = {
     # The outbox (core.outbox): a fallback relay beside `manage.py outbox_relay`, and the purge of sent rows.
     "relay-outbox": {"task": "core.tasks.relay_outbox", "schedule": 60.0},
     "purge-outbox": {"task": "core.tasks.purge_outbox", "schedule": 3600.0},
+    # Case files (docs/cases.md): follow-ups due or overdue remind their case manager, once per follow-up
+    # and day, early in Nepal's morning (00:15 UTC is 06:00 at UTC+05:45).
+    "remind-follow-ups": {"task": "cases.tasks.remind_follow_ups", "schedule": crontab(minute=15, hour=0)},
 }
 # Outbox: seconds between relay rounds, how long one broker attempt may take, days sent rows are kept.
 OUTBOX_RELAY_INTERVAL = env.float("OUTBOX_RELAY_INTERVAL", default=5.0)
@@ -278,6 +282,11 @@ PEOPLE_MATCHING = {
     "look_alikes": 5,
     "district_mismatch": 0.5,
 }
+
+# Victim case files (docs/cases.md): an interview whose home-situation alarms total at least this alerts the
+# case manager and the station's managers; a referral lasts this many days unless given an expiry.
+CASES_HOME_ALARM_THRESHOLD = env.int("CASES_HOME_ALARM_THRESHOLD", default=10)
+CASES_REFERRAL_DAYS = env.int("CASES_REFERRAL_DAYS", default=90)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -17,6 +17,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("interceptions/", include("interception.urls")),
     path("people/", include("people.urls")),
+    path("cases/", include("cases.urls")),
     path("audit/", include("audit.urls")),
     path("notifications/", include("alerts.urls")),
     path("exports/", include("exports.urls")),

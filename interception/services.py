@@ -796,9 +796,10 @@ def _queue_tally(interception: Interception, day: date | None = None) -> None:
     outbox.enqueue(recompute_daily_tally, interception.station_id, day.isoformat())
 
 
-def _queue_alerts(interception: Interception) -> None:
-    """Newly submitted: tell the subscribers (alerts/ evaluates its rules in a worker, through the outbox)."""
-    events.publish("interception.submitted", id=interception.pk)
+def _queue_alerts(interception: Interception, actor) -> None:
+    """Newly submitted: tell the subscribers, in this transaction (cases/ opens a case file per potential
+    victim; alerts/ evaluates its rules in a worker, through the outbox). `by` is who submitted it."""
+    events.publish("interception.submitted", id=interception.pk, by=actor.pk)
 
 
 def interception_create(
@@ -866,7 +867,7 @@ def interception_create(
             )
         if submit:
             _queue_tally(interception)
-            _queue_alerts(interception)
+            _queue_alerts(interception, actor)
         # Last: the access log's chain lock is held from here to the commit (docs/audit.md).
         record_event(
             actor=actor,
@@ -956,7 +957,10 @@ def interception_update(
         if current.status == Status.SUBMITTED:
             _queue_tally(current)
             if newly_submitted:
-                _queue_alerts(current)
+                _queue_alerts(current, actor)
+            else:
+                # An edit of a submitted record (cases/ opens a case file for a potential victim added now).
+                events.publish("interception.changed", id=current.pk, by=actor.pk)
             if old_day != current.occurred_on:
                 _queue_tally(current, day=old_day)
         # Last: the access log's chain lock is held from here to the commit (docs/audit.md).

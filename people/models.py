@@ -50,6 +50,7 @@ class Source(models.TextChoices):
     """The kind of record an appearance is on; its rights decide who sees the appearance."""
 
     INTERCEPTION = "interception", _("Interception")
+    CASE = "case", _("Case file")
 
 
 class Person(models.Model):

@@ -264,9 +264,57 @@ def world(bhw, nepal):
     suggestion, _ = MatchSuggestion.objects.get_or_create(
         identity_id=low, candidate_id=high, defaults={"score": 0.95}
     )
+    # The case file the submission opened for the victim, assigned to the station's case manager, with one
+    # of each sub-record (docs/cases.md).
+    from datetime import date, timedelta
+
+    from django.utils import timezone
+
+    from cases import models as cm
+
+    case = cm.VictimCase.objects.get(interception=interception)
+    cm.VictimCase.objects.filter(pk=case.pk).update(assigned_to=actors["case_manager"], status="active")
+    case.refresh_from_db()
+    consent = cm.Consent.objects.create(
+        case=case,
+        scope="information_sharing",
+        decision="given",
+        decided_on=date.today(),
+        method="written",
+        signed_form=SimpleUploadedFile("consent.png", PNG),
+        signed_form_name="consent.png",
+        signed_form_type="image/png",
+        recorded_by=actors["case_manager"],
+    )
+    interview = cm.Interview.objects.create(
+        case=case,
+        conducted_on=date.today(),
+        conducted_by=actors["case_manager"],
+        narrative="She was promised work in a hotel.",
+        created_by=actors["case_manager"],
+    )
+    service = cm.Service.objects.create(
+        case=case, kind="shelter", provider="Safe house", started_on=date.today(), created_by=actors["case_manager"]
+    )
+    follow_up = cm.FollowUp.objects.create(
+        case=case, due_on=date.today() + timedelta(days=7), method="phone", created_by=actors["case_manager"]
+    )
+    referral = cm.Referral.objects.create(
+        case=case,
+        to_station=actors["other_station"].memberships.get().station,
+        note="Shelter near her home",
+        expires_at=timezone.now() + timedelta(days=30),
+        created_by=actors["case_manager"],
+    )
     return {
         "actors": actors,
         "interception": interception,
+        "case": case,
+        "consent": consent,
+        "interview": interview,
+        "service": service,
+        "follow_up": follow_up,
+        "referral": referral,
         "identity": victim.identity,
         "appearance": victim,
         "suggestion": suggestion,
@@ -283,6 +331,16 @@ NAMESPACES = {
     "notifications/": "alerts:",
     "exports/": "exports:",
     "people/": "people:",
+    "cases/": "cases:",
+}
+
+# sub-record URL arguments of case files -> the world's object
+CASE_KWARGS = {
+    "consent_pk": "consent",
+    "interview_pk": "interview",
+    "service_pk": "service",
+    "follow_up_pk": "follow_up",
+    "referral_pk": "referral",
 }
 
 
@@ -299,8 +357,13 @@ def url_for(route, name, world, fresh_attachment):
             if route.startswith(("people/matches/", "api/v1/matches/"))
             else world["identity"].pk
             if route.startswith(("people/", "api/v1/people/"))
+            else world["case"].pk
+            if route.startswith(("cases/", "api/v1/cases/"))
             else i.pk
         )
+    for argument, key in CASE_KWARGS.items():
+        if f"<int:{argument}>" in route:
+            kwargs[argument] = world[key].pk
     if "attachment_pk" in route:
         a = fresh_attachment() if name in ("attachment-delete",) else world["attachment"]
         kwargs["attachment_pk"] = a.pk

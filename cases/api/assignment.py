@@ -1,0 +1,9 @@
+"""STUB: replaced by its owner (docs/cases.md)."""
+
+from django.http import Http404
+from rest_framework.views import APIView
+
+
+class CaseAssignView(APIView):
+    def get(self, request, *args, **kwargs):
+        raise Http404

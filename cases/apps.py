@@ -1,0 +1,27 @@
+from django.apps import AppConfig
+
+
+class CasesConfig(AppConfig):
+    name = "cases"
+    verbose_name = "Case files"
+
+    def ready(self):
+        from accounts.access import register_grants
+        from core import events
+
+        from . import services, tasks  # noqa: F401 (the Celery tasks, registered in every process)
+        from .selectors import GRANTS
+
+        register_grants("case", GRANTS)
+
+        # A submitted interception opens one case per potential victim, in the same transaction; an edit
+        # of a submitted interception that adds a potential victim opens hers (docs/cases.md).
+        events.subscribe("interception.submitted", services.cases_open_for_interception)
+        events.subscribe("interception.changed", services.cases_open_for_interception)
+
+        # The people pages name a case file's appearance by its number and link (docs/people.md).
+        from people.selectors import RECORD_LABELS
+
+        from .people_records import record_labels
+
+        RECORD_LABELS["case"] = record_labels
