@@ -294,7 +294,11 @@ def world(bhw, nepal):
         created_by=actors["case_manager"],
     )
     service = cm.Service.objects.create(
-        case=case, kind="shelter", provider="Safe house", started_on=date.today(), created_by=actors["case_manager"]
+        case=case,
+        kind="shelter",
+        provider="Safe house",
+        started_on=date.today(),
+        created_by=actors["case_manager"],
     )
     follow_up = cm.FollowUp.objects.create(
         case=case, due_on=date.today() + timedelta(days=7), method="phone", created_by=actors["case_manager"]

@@ -18,7 +18,9 @@ pytestmark = pytest.mark.django_db
 
 def test_submitting_opens_one_case_per_potential_victim_and_none_for_suspects(monitor, bhw):
     interception = make_interception(
-        monitor, bhw, people=[person("Sita Tamang", age=17), person("Gita Rai"), person("Ram", role="suspect")]
+        monitor,
+        bhw,
+        people=[person("Sita Tamang", age=17), person("Gita Rai"), person("Ram", role="suspect")],
     )
     cases = list(VictimCase.objects.filter(interception=interception).order_by("id"))
     assert [c.person.full_name for c in cases] == ["Sita Tamang", "Gita Rai"]
@@ -42,7 +44,11 @@ def test_a_draft_opens_nothing_and_its_submission_opens_the_cases(monitor, bhw):
     draft = make_interception(monitor, bhw, submit=False)
     assert not VictimCase.objects.exists()
     interception_update(
-        actor=monitor, interception=draft, expected_version=draft.version, data=data_from_instance(draft), submit=True
+        actor=monitor,
+        interception=draft,
+        expected_version=draft.version,
+        data=data_from_instance(draft),
+        submit=True,
     )
     assert VictimCase.objects.filter(interception=draft).count() == 1
 
@@ -51,15 +57,21 @@ def test_a_victim_added_to_a_submitted_interception_gets_her_case(monitor, bhw):
     interception = make_interception(monitor, bhw)
     data = data_from_instance(interception)
     data.interceptees.append(person("Maya Gurung", age=20))
-    interception_update(actor=monitor, interception=interception, expected_version=interception.version, data=data)
-    names = set(VictimCase.objects.filter(interception=interception).values_list("person__full_name", flat=True))
+    interception_update(
+        actor=monitor, interception=interception, expected_version=interception.version, data=data
+    )
+    names = set(
+        VictimCase.objects.filter(interception=interception).values_list("person__full_name", flat=True)
+    )
     assert names == {"Sita Tamang", "Maya Gurung"}
 
 
 def test_numbers_are_per_station_and_year(monitor, bhw, brg, other_monitor):
     make_interception(monitor, bhw)
     other = make_interception(other_monitor, brg)
-    assert VictimCase.objects.get(interception=other).number.startswith(f"BRG-C-{other.occurred_on.year}-00001")
+    assert VictimCase.objects.get(interception=other).number.startswith(
+        f"BRG-C-{other.occurred_on.year}-00001"
+    )
 
 
 def test_a_case_opened_by_hand_records_its_source_and_repeats_once_per_key(bhw):
