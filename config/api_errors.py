@@ -11,7 +11,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from core.errors import IdempotencyConflict, StaleVersionError
+from core.errors import IdempotencyConflict, StaleVersionError, TransitionError
 
 
 def _fields(detail) -> dict:
@@ -33,6 +33,10 @@ def exception_handler(exc, context):
     if isinstance(exc, StaleVersionError):
         return error_response(
             status.HTTP_409_CONFLICT, "stale_version", str(exc), current_version=exc.current_version
+        )
+    if isinstance(exc, TransitionError):
+        return error_response(
+            status.HTTP_409_CONFLICT, "illegal_transition", str(exc), current_status=exc.status
         )
     if isinstance(exc, IdempotencyConflict):  # a ValidationError too, but the request was not the problem
         return error_response(

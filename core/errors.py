@@ -28,3 +28,13 @@ class IdempotencyConflict(ValidationError):
             "a new Idempotency-Key)."
         )
         super().__init__({"idempotency_key": [self.conflict_message]})
+
+
+class TransitionError(Exception):
+    """A state change the record's state machine does not allow from where it is now (a case closed twice,
+    reopened while open): nothing is written. The API answers 409 with code `illegal_transition` and the
+    message (config/api_errors.py); a page shows the message."""
+
+    def __init__(self, message: str, *, status: str = ""):
+        self.status = status
+        super().__init__(message)
