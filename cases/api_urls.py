@@ -2,12 +2,12 @@
 
 from django.urls import path
 
-from cases.api import assignment, care, cases, consent, interviews, referrals, workflow
+from cases.api import assignment, care, cases, consent, detail, interviews, referrals, workflow
 
 urlpatterns: list = [
     path("cases/", cases.CaseListView.as_view(), name="cases"),
-    path("cases/<int:pk>/", cases.CaseDetailView.as_view(), name="case"),
-    path("cases/<int:pk>/timeline/", cases.CaseTimelineView.as_view(), name="case-timeline"),
+    path("cases/<int:pk>/", detail.CaseDetailView.as_view(), name="case"),
+    path("cases/<int:pk>/timeline/", detail.CaseTimelineView.as_view(), name="case-timeline"),
     path("cases/<int:pk>/assign/", assignment.CaseAssignView.as_view(), name="case-assign"),
     path(
         "cases/<int:pk>/request-closure/", workflow.RequestClosureView.as_view(), name="case-request-closure"

@@ -7,13 +7,3 @@ from rest_framework.views import APIView
 class CaseListView(APIView):
     def get(self, request, *args, **kwargs):
         raise Http404
-
-
-class CaseDetailView(APIView):
-    def get(self, request, *args, **kwargs):
-        raise Http404
-
-
-class CaseTimelineView(APIView):
-    def get(self, request, *args, **kwargs):
-        raise Http404

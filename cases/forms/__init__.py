@@ -1,0 +1,1 @@
+"""Forms of case files, one module per part of the file (as cases/services/)."""
