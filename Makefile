@@ -58,6 +58,7 @@ bench: install services
 	@$(PY) -m benchmarks.exports --sizes 100k,1m
 	@$(PY) -m benchmarks.pageweight
 	@$(PY) -m benchmarks.people --size 100k
+	@$(PY) -m benchmarks.cases
 	@$(PY) -m benchmarks.people --size 1m
 
 lint: install

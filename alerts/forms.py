@@ -13,6 +13,15 @@ HELP = {
     ),
     Rule.EXPORT_FINISHED: _("An export you asked for is ready, or has failed."),
     Rule.SECURITY: _("Repeated failed logins or denied accesses (administrators)."),
+    # case files (helper 5: docs/alerts.md)
+    Rule.CASE_UNASSIGNED: _("A new case at your station has no case manager yet (station managers)."),
+    Rule.CASE_ASSIGNED: _("A case was assigned to you."),
+    Rule.HOME_ALARM: _(
+        "An interview's home-situation alarms total at or above the threshold, in a case you manage or at "
+        "your station."
+    ),
+    Rule.FOLLOW_UP_DUE: _("A follow-up of a case you manage is due or overdue (once a day until done)."),
+    Rule.CLOSURE_REQUESTED: _("A case at your station waits for your approval to close (station managers)."),
 }
 
 

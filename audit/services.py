@@ -65,6 +65,35 @@ def record_event(
     the transaction and its commit: in a transaction that writes, record the event last
     (docs/audit.md, "The chain lock under load").
     """
+    event = _build(
+        actor=actor,
+        action=action,
+        obj=obj,
+        station=station,
+        details=details,
+        object_type=object_type,
+        object_id=object_id,
+        object_ids=object_ids,
+        stations=stations,
+    )
+    using = router.db_for_write(AccessEvent)
+    _append(using, [*_take_deferred(using), event])
+    return event
+
+
+def _build(
+    *,
+    actor,
+    action,
+    obj=None,
+    station=None,
+    details=None,
+    object_type=None,
+    object_id=None,
+    object_ids=None,
+    stations=None,
+) -> AccessEvent:
+    """The event, unsaved and not yet chained."""
     meta = current_request_meta()
     details = dict(details or {})
     if object_ids is not None:
@@ -72,7 +101,7 @@ def record_event(
     if stations is not None:
         details["stations"] = sorted({getattr(s, "code", s) for s in stations if s})
     is_user = actor is not None and getattr(actor, "is_authenticated", False)
-    event = AccessEvent(
+    return AccessEvent(
         actor=actor if is_user else None,
         actor_username=actor.get_username() if is_user else "",
         action=action,
@@ -83,15 +112,77 @@ def record_event(
         user_agent=(meta.get("user_agent") or "")[:300],
         details=_plain_json(details),
     )
-    using = router.db_for_write(AccessEvent)
+
+
+def _append(using: str, events: list[AccessEvent]) -> None:
+    """Chain `events` after the newest event and insert them, under the chain lock, in one statement."""
     with transaction.atomic(using=using):
         with connections[using].cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
         latest = AccessEvent.objects.using(using).order_by("-id").values_list("hash", flat=True).first()
-        event.prev_hash = latest or GENESIS
-        event.at = timezone.now()
-        event.hash = event.compute_hash()
-        event.save(using=using, force_insert=True)
+        previous = latest or GENESIS
+        for event in events:
+            event.prev_hash = previous
+            event.at = timezone.now()
+            event.hash = previous = event.compute_hash()
+        AccessEvent.objects.using(using).bulk_create(events)
+
+
+# --- events recorded with the transaction's last one -------------------------------------------------------
+# A subscriber that runs inside another service's transaction (a case opened when an interception is
+# submitted: core.events) must not take the chain lock early: the lock would be held for the rest of the
+# publisher's transaction. `record_event_later` builds its event now and appends it with the next event the
+# transaction records (the publisher's own, recorded last), under one lock and in one insert. Should no event
+# follow before the commit, the events are appended right after it; a rolled-back transaction drops them.
+
+
+def _deferred(using: str, *, create: bool) -> list | None:
+    """The events waiting in the current transaction (None outside one, or when none wait and not `create`).
+    The list lives as long as its on-commit callback: a rollback discards the callback, and so the list."""
+    connection = connections[using]
+    if not connection.in_atomic_block:
+        return None
+    store = getattr(connection, "_audit_deferred", None)
+    if store is not None and any(entry[1] is store[0] for entry in connection.run_on_commit):
+        return store[1]
+    if not create:
+        return None
+    waiting: list[AccessEvent] = []
+
+    def leftovers() -> None:  # after the commit: events no later event took along
+        if waiting:
+            events = list(waiting)
+            waiting.clear()
+            _append(using, events)
+
+    transaction.on_commit(leftovers, using=using)
+    connection._audit_deferred = (leftovers, waiting)
+    return waiting
+
+
+def _take_deferred(using: str) -> list[AccessEvent]:
+    """The waiting events, taken along by the event being recorded; their after-commit fallback is dropped."""
+    waiting = _deferred(using, create=False)
+    if not waiting:
+        return []
+    events = list(waiting)
+    waiting.clear()
+    connection = connections[using]
+    leftovers = connection._audit_deferred[0]
+    connection.run_on_commit = [entry for entry in connection.run_on_commit if entry[1] is not leftovers]
+    del connection._audit_deferred
+    return events
+
+
+def record_event_later(**kwargs) -> AccessEvent:
+    """`record_event`, appended with the transaction's next recorded event (see above); outside a
+    transaction, now."""
+    using = router.db_for_write(AccessEvent)
+    waiting = _deferred(using, create=True)
+    if waiting is None:
+        return record_event(**kwargs)
+    event = _build(**kwargs)
+    waiting.append(event)
     return event
 
 

@@ -25,3 +25,10 @@ class CasesConfig(AppConfig):
         from .people_records import record_labels
 
         RECORD_LABELS["case"] = record_labels
+
+        # The network of people links a recruiter named in a victim interview to the case's person (helper 6).
+        from people.network import register_link_source
+
+        from .people_links import case_links
+
+        register_link_source(case_links)

@@ -114,3 +114,493 @@ def reload(case: VictimCase) -> VictimCase:
     fresh = with_summary(VictimCase.objects.filter(pk=case.pk)).get()
     fresh.can_see_sensitive = case.can_see_sensitive
     return fresh
+
+
+# --- helper 1: lists ("My cases", the station's cases), assignment choices ---------------------------------
+
+from dataclasses import dataclass  # noqa: E402
+from datetime import date  # noqa: E402
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.db.models import F, IntegerField, Subquery  # noqa: E402
+from django.db.models.expressions import RawSQL  # noqa: E402
+from django.db.models.functions import Coalesce  # noqa: E402
+
+from accounts.models import Membership, Station  # noqa: E402
+from accounts.roles import Role  # noqa: E402
+from core.pagination import CappedPage, CappedPaginator  # noqa: E402
+
+from .models import CaseStatus  # noqa: E402
+
+# "My cases" in the API is walked by keyset on these (all ascending): the next follow-up due (none: last),
+# then the newest, then the highest id. `age_key` is the number of days from opening to 9999-12-31.
+MINE_KEYSET = ("due_key", "age_key", "neg_id")
+NEWEST_KEYSET = ("opened_on", "id")
+_FAR = date(9999, 12, 31)
+
+
+@dataclass(frozen=True)
+class CaseFilters:
+    """The filters of the case list (page and API). `mine`: the user's own open cases ("My cases")."""
+
+    interception: int | None = None  # an interception's id
+    status: str | None = None
+    assigned_to: str | None = None  # a username
+    station: str | None = None  # a station code
+    mine: bool = False
+    interception_number: str | None = None  # a whole interception number (the page's filter)
+
+    def as_details(self) -> dict:
+        """The filters for the access log (no personal data: ids, codes, a username)."""
+        return {k: v for k, v in self.__dict__.items() if v not in (None, "", False)}
+
+    def apply(self, qs: QuerySet, user) -> QuerySet:
+        if self.mine:
+            qs = qs.filter(assigned_to_id=user.pk).exclude(status=CaseStatus.CLOSED)
+        if self.interception is not None:
+            qs = qs.filter(interception_id=self.interception)
+        if self.interception_number:
+            qs = qs.filter(interception__number=self.interception_number.strip().upper())
+        if self.status:
+            qs = qs.filter(status=self.status)
+        if self.assigned_to:
+            assignee = get_user_model().objects.filter(username=self.assigned_to).values("pk")[:1]
+            qs = qs.filter(assigned_to_id=Subquery(assignee))
+        if self.station:
+            # a scalar subquery, not a join: an index condition on the case's own column
+            station_id = Station.objects.filter(code=self.station.upper()).values("pk")[:1]
+            qs = qs.filter(station_id=Subquery(station_id))
+        return qs
+
+
+def case_list_ordering(filters: CaseFilters) -> list:
+    """ "My cases": overdue follow-ups first, then the next follow-up due, then the newest (a case without a
+    follow-up due comes after those with one). Otherwise the newest first."""
+    if filters.mine:
+        return [F("next_follow_up_on").asc(nulls_last=True), "-opened_on", "-id"]
+    return ["-opened_on", "-id"]
+
+
+# Above this many live referrals to the user's stations, the list keeps the referral branch as a subquery.
+REFERRED_IDS_INLINE = 1000
+
+
+def _list_condition(user, action: str) -> Q | None:
+    """`case_condition(user, action)` with the live referrals to the user's stations looked up first and
+    named by id (see `list_scope`)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    condition = predicate(user, CASE, action, grants=GRANTS)
+    condition = None if condition is NEVER else condition
+    stations = profile_of(user).stations(roles_granting(CASE, action))
+    if stations:
+        referred = _referred_ids(user, stations)
+        if referred is not None:
+            condition = referred if condition is None else condition | referred
+    return condition
+
+
+def _referred_ids(user, stations) -> Q | None:
+    """The cases referred (live) to `stations`, by id (a subquery above REFERRED_IDS_INLINE). Read once per
+    user object and set of stations: a list asks for `view` and `view_sensitive`, usually the same
+    stations (a GET: nothing refers a case between the two)."""
+    memo = user.__dict__.setdefault("_case_referred_memo", {})
+    key = tuple(sorted(stations))
+    if key not in memo:
+        live = Referral.objects.filter(
+            to_station_id__any=list(key), revoked_at__isnull=True, expires_at__gt=Now()
+        ).values_list("case_id", flat=True)
+        ids = list(live.order_by()[: REFERRED_IDS_INLINE + 1])
+        memo[key] = Q(pk__in=live) if len(ids) > REFERRED_IDS_INLINE else Q(pk__in=ids) if ids else None
+    return memo[key]
+
+
+def with_list_access_flags(qs: QuerySet[VictimCase], user) -> QuerySet[VictimCase]:
+    """`with_access_flags` for list rows: the same rule, without a correlated subquery per row."""
+    condition = _list_condition(user, Action.VIEW_SENSITIVE)
+    flag = (
+        Value(False, output_field=BooleanField())
+        if condition is None
+        else ExpressionWrapper(condition, output_field=BooleanField())
+    )
+    return qs.annotate(can_see_sensitive=flag)
+
+
+def list_scope(user) -> QuerySet[VictimCase]:
+    """`case_scope(user)` (view) for lists, in a form PostgreSQL reads from the indexes: the same rule, but
+    the cases referred to the user's stations are looked up first (one small indexed query) and named by
+    id, instead of a correlated EXISTS on every row. `station_id = X OR EXISTS (...)` cannot use the
+    station's index, so the list walked the newest cases of every station to find its own (7 times slower
+    than unscoped at 100,000 cases: benchmarks/CASES.md); `station_id = X OR id IN (...)` is a bitmap OR of
+    two indexes, and with no live referral the branch is left out."""
+    condition = _list_condition(user, Action.VIEW)
+    return VictimCase.objects.none() if condition is None else VictimCase.objects.filter(condition)
+
+
+def case_rows(*, user, filters: CaseFilters | None = None) -> QuerySet[VictimCase]:
+    """The cases `user` may see (`list_scope`), filtered, unordered and without joins: the ids a page picks
+    (the caller orders and slices it, then fetches the page's rows with `case_list_rows`)."""
+    f = filters or CaseFilters()
+    return f.apply(list_scope(user), user)
+
+
+def case_list_rows(ids, *, user) -> QuerySet[VictimCase]:
+    """The rows of one page (`WHERE id IN ids`), with what a list row shows and the access flag, in one
+    query (the flag is computed for the page's rows only)."""
+    return with_summary(with_list_access_flags(VictimCase.objects.filter(pk__in=list(ids)), user))
+
+
+def case_list(*, user, filters: CaseFilters | None = None) -> QuerySet[VictimCase]:
+    """The cases `user` may see, filtered, ordered, with the access flag and what a row shows (one query
+    for any number of rows)."""
+    f = filters or CaseFilters()
+    qs = with_summary(with_list_access_flags(case_rows(user=user, filters=f), user))
+    return qs.order_by(*case_list_ordering(f))
+
+
+def with_mine_keys(qs: QuerySet[VictimCase]) -> QuerySet[VictimCase]:
+    """The keyset fields of "My cases" (`MINE_KEYSET`) as annotations, for the API's cursor pages."""
+    return qs.annotate(
+        due_key=Coalesce(F("next_follow_up_on"), Value(_FAR)),
+        age_key=RawSQL("(DATE '9999-12-31' - cases_victimcase.opened_on)", [], output_field=IntegerField()),
+        neg_id=RawSQL("(- cases_victimcase.id)", [], output_field=IntegerField()),
+    )
+
+
+def log_case_list(
+    user, rows, *, filters: CaseFilters, page: int, count: int | None = None, api: bool = False
+):
+    """Log one list response: one `case.list` event naming every case shown and their stations."""
+    rows = list(rows)
+    details = {"filters": filters.as_details(), "page": page}
+    if count is not None:
+        details["count"] = count
+    if api:
+        details["api"] = True
+    interceptions = sorted({row.interception_id for row in rows if row.interception_id})
+    if interceptions:
+        # the interceptions whose person the list showed (as a read of people names them: docs/audit.md)
+        details["interceptions"] = interceptions
+    record_event(
+        actor=user,
+        action="case.list",
+        object_type="victimcase",
+        object_ids=[row.pk for row in rows],
+        stations=[row.station for row in rows],
+        details=details,
+    )
+    return rows
+
+
+def case_page(
+    *, user, filters: CaseFilters, page_number=None, per_page: int = 50, after: str | None = None
+) -> CappedPage:
+    """One page of the list, its read logged: the ids first (the order's index), then the page's rows with
+    their summary and access flag, then one access-log event (core/pagination.py)."""
+    ordered = case_rows(user=user, filters=filters).order_by(*case_list_ordering(filters))
+    paginator = CappedPaginator(
+        ordered,
+        per_page,
+        fetch=lambda ids: case_list_rows(ids, user=user),
+        keyset_fields=NEWEST_KEYSET,
+    )
+    page = paginator.page_after(after) if after and not filters.mine else paginator.get_page(page_number)
+    page.object_list = log_case_list(
+        user, page.object_list, filters=filters, page=page.number, count=paginator.count
+    )
+    return page
+
+
+def case_managers_at(station) -> QuerySet:
+    """Active users holding the case-manager role at `station` or at its country (one query): who a case
+    of the station may be assigned to."""
+    memberships = Membership.objects.filter(user_id=OuterRef("pk"), role=Role.CASE_MANAGER).filter(
+        Q(station_id=station.pk) | Q(country_id=station.country_id)
+    )
+    return get_user_model().objects.filter(Exists(memberships), is_active=True).order_by("username")
+
+
+def station_choices(user) -> list[tuple[str, str]]:
+    """The list filter's stations: (code, name) of every station where `user` may view cases. Cached for a
+    few minutes, keyed by the user and a digest of the query (which names their stations once the access
+    profile is read): a change of memberships gives a new key at once (as interception's picker)."""
+    import hashlib
+
+    from django.core.cache import cache
+
+    from accounts.access import stations_for
+
+    stations = stations_for(user, CASE, Action.VIEW).order_by("code").values_list("code", "name")
+    sql, params = stations.query.sql_with_params()
+    digest = hashlib.sha256(repr((sql, params)).encode()).hexdigest()[:32]
+    key = f"cases:station-choices:v1:{user.pk}:{digest}"
+    choices = cache.get(key)
+    if choices is None:
+        choices = [tuple(row) for row in stations]
+        cache.set(key, choices, 300)
+    return choices
+
+
+def stations_to_open_at(user) -> QuerySet[Station]:
+    """The stations where `user` may open a case by hand (`add` and `view_sensitive` on cases)."""
+    from accounts.access import stations_for
+
+    return (
+        stations_for(user, CASE, Action.ADD)
+        .filter(pk__in=stations_for(user, CASE, Action.VIEW_SENSITIVE).values("pk"))
+        .order_by("code")
+    )
+
+
+# --- helper 3: consent ----------------------------------------------------------------------------------
+# Consent rows are append-only: the latest row per scope is in force (docs/cases.md "Consent").
+
+
+def current_consents(case: VictimCase) -> dict:
+    """{scope: the Consent in force (the latest row of that scope), or None}, for every scope, in one
+    query."""
+    from .models import Consent, ConsentScope
+
+    latest = (
+        Consent.objects.filter(case=case)
+        .order_by("scope", "-recorded_at", "-id")
+        .distinct("scope")
+        .select_related("recorded_by")
+    )
+    found = {c.scope: c for c in latest}
+    return {scope: found.get(scope) for scope in ConsentScope.values}
+
+
+def consent_in_force(case: VictimCase, scope: str) -> bool:
+    """Whether her latest decision for `scope` is "given"."""
+    from .models import Consent, ConsentDecision
+
+    latest = (
+        Consent.objects.filter(case=case, scope=scope)
+        .order_by("-recorded_at", "-id")
+        .values_list("decision", flat=True)
+        .first()
+    )
+    return latest == ConsentDecision.GIVEN
+
+
+def usable_override(case: VictimCase, scope: str):
+    """The unused override of `scope` that still allows one action, or None: recorded after her latest
+    decision of that scope (a decision recorded since, a withdrawal above all, voids older overrides)."""
+    from .models import Consent, ConsentOverride
+
+    last_decision = (
+        Consent.objects.filter(case=case, scope=scope)
+        .order_by("-recorded_at", "-id")
+        .values_list("recorded_at", flat=True)
+        .first()
+    )
+    overrides = ConsentOverride.objects.filter(case=case, scope=scope, used_for="")
+    if last_decision is not None:
+        overrides = overrides.filter(created_at__gt=last_decision)
+    return overrides.order_by("created_at", "id").first()
+
+
+def research_refused_condition(prefix: str = "") -> Q:
+    """A condition on VictimCase (through `prefix`, e.g. "case__" from a related model): her latest decision
+    on research use is "refused" or "withdrawn". One SQL condition (EXISTS on the latest research row, read
+    from consent_latest_idx), never NULL, so `.exclude(research_refused_condition())` keeps the cases
+    without a research decision. De-identified exports leave those cases out."""
+    from django.db.models import Subquery
+
+    from .models import Consent, ConsentDecision, ConsentScope
+
+    latest = (
+        Consent.objects.filter(case_id=OuterRef("case_id"), scope=ConsentScope.RESEARCH)
+        .order_by("-recorded_at", "-id")
+        .values("pk")[:1]
+    )
+    refused = Consent.objects.filter(
+        case_id=OuterRef(f"{prefix}pk"),
+        scope=ConsentScope.RESEARCH,
+        decision__in=[ConsentDecision.REFUSED, ConsentDecision.WITHDRAWN],
+        pk=Subquery(latest),
+    )
+    return Q(Exists(refused))
+
+
+# --- helper 5: services and follow-ups of a case the caller already fetched through access_case ----------
+
+
+def services_of(case: VictimCase):
+    """The services of `case` (one the caller fetched with `access_case`), latest first."""
+    from .models import Service
+
+    return Service.objects.filter(case=case).order_by("-started_on", "-id")
+
+
+def follow_ups_of(case: VictimCase):
+    """The follow-ups of `case` (one the caller fetched with `access_case`) by due date, with who did them."""
+    from .models import FollowUp
+
+    return FollowUp.objects.filter(case=case).select_related("done_by").order_by("due_on", "id")
+
+
+def service_of(case: VictimCase, service_pk):
+    """One service of `case` (fetched with `access_case`): 404 when it is not one of this case's."""
+    from .models import Service
+
+    try:
+        return Service.objects.get(case=case, pk=int(service_pk))
+    except (Service.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise Http404("No such service.") from None
+
+
+def follow_up_of(case: VictimCase, follow_up_pk):
+    """One follow-up of `case` (fetched with `access_case`): 404 when it is not one of this case's."""
+    from .models import FollowUp
+
+    try:
+        return FollowUp.objects.select_related("done_by").get(case=case, pk=int(follow_up_pk))
+    except (FollowUp.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise Http404("No such follow-up.") from None
+
+
+# --- helper 2: the case's summary (page header, API detail) ----------------------------------------------
+
+
+def case_summary(case: VictimCase, *, consents=None, interviews=None, follow_ups=None) -> dict:
+    """What a reader of the case sees even without `view_sensitive` (a legal officer, a director): the
+    decision in force per consent scope, the latest interview's willingness to testify and to file a
+    complaint, and the latest done follow-up's situation ("contact status"). Built from the lists the page
+    fetched already when given (no query), else three queries."""
+    from .models import Consent, FollowUp, Interview
+
+    if consents is None:
+        consents = (
+            Consent.objects.filter(case_id=case.pk).order_by("scope", "-recorded_at", "-id").distinct("scope")
+        )
+    current: dict[str, str] = {}
+    for consent in sorted(consents, key=lambda c: (c.recorded_at, c.pk), reverse=True):
+        current.setdefault(consent.scope, consent.decision)
+    if interviews is None:
+        latest_interview = Interview.objects.filter(case_id=case.pk).order_by("-conducted_on", "-id").first()
+    else:
+        latest_interview = max(interviews, key=lambda i: (i.conducted_on, i.pk), default=None)
+    if follow_ups is None:
+        latest_done = (
+            FollowUp.objects.filter(case_id=case.pk, done_on__isnull=False)
+            .order_by("-done_on", "-id")
+            .first()
+        )
+    else:
+        latest_done = max(
+            (f for f in follow_ups if f.done_on is not None), key=lambda f: (f.done_on, f.pk), default=None
+        )
+    return {
+        "consents": current,
+        "willing_to_testify": latest_interview.willing_to_testify if latest_interview else "",
+        "willing_to_file_complaint": latest_interview.willing_to_file_complaint if latest_interview else "",
+        "contact_status": latest_done.situation if latest_done else "",
+        "contact_checked_on": latest_done.done_on if latest_done else None,
+    }
+
+
+# --- helper 4: victim interviews of a case the caller already fetched through access_case ---------------
+
+
+def interviews_of(case: VictimCase):
+    """The case's interviews, newest first, with who conducted them (one query)."""
+    from .models import Interview
+
+    return (
+        Interview.objects.filter(case_id=case.pk)
+        .select_related("conducted_by")
+        .order_by("-conducted_on", "-id")
+    )
+
+
+def interview_of(user, case: VictimCase, interview_pk):
+    """One interview of `case` (fetched by `access_case`, which checked and logged the read), with its
+    recruiter, route and alarm ticks; 404 (logged as denied) when it is not an interview of this case."""
+    from django.db.models import Prefetch
+
+    from .models import Interview, InterviewAlarm, InterviewRouteStop
+
+    try:
+        interview = (
+            Interview.objects.select_related("conducted_by", "recruiter")
+            .prefetch_related(
+                Prefetch("route", queryset=InterviewRouteStop.objects.select_related("place")),
+                Prefetch(
+                    "alarm_ticks",
+                    queryset=InterviewAlarm.objects.select_related("alarm").order_by(
+                        "alarm__position", "alarm_id"
+                    ),
+                ),
+            )
+            .get(pk=int(interview_pk), case_id=case.pk)
+        )
+    except (Interview.DoesNotExist, ValueError, TypeError, OverflowError):
+        denied(user, case.pk, Action.VIEW, station=case.station)
+        raise Http404("No such interview.") from None
+    interview.case = case  # the checked case, with its access flag
+    return interview
+
+
+def home_alarm_catalogue(case: VictimCase, *, keep=()):
+    """The home-situation alarms an interview of `case` may tick: the active alarms of its station's
+    country, and the retired ones in `keep` (codes an interview already has)."""
+    from .models import HomeAlarm
+
+    return (
+        HomeAlarm.objects.filter(country_id=case.station.country_id)
+        .filter(Q(active=True) | Q(code__in=list(keep)))
+        .order_by("position", "id")
+    )
+
+
+def consents_of(case: VictimCase):
+    """Every consent decision of a case (its page, its API), newest first."""
+    from .models import Consent
+
+    return Consent.objects.filter(case=case).select_related("recorded_by").order_by("-recorded_at", "-id")
+
+
+def consent_of(case: VictimCase, consent_pk):
+    """One consent decision of a case `access_case` returned, or None."""
+    try:
+        return consents_of(case).filter(pk=int(consent_pk)).first()
+    except (ValueError, TypeError, OverflowError):
+        return None
+
+
+def overrides_of(case: VictimCase):
+    from .models import ConsentOverride
+
+    return (
+        ConsentOverride.objects.filter(case=case).select_related("created_by").order_by("-created_at", "-id")
+    )
+
+
+def referrals_of(case: VictimCase):
+    """Every referral of a case, newest first, with whom it went to and who made it."""
+    from .models import Referral
+
+    return (
+        Referral.objects.filter(case=case)
+        .select_related("to_user", "to_station", "created_by", "revoked_by")
+        .order_by("-created_at", "-id")
+    )
+
+
+def referral_of(case: VictimCase, referral_pk):
+    """One referral of a case `access_case` returned, or None."""
+    try:
+        return referrals_of(case).filter(pk=int(referral_pk)).first()
+    except (ValueError, TypeError, OverflowError):
+        return None
+
+
+def referral_state(referral, now=None) -> str:
+    """ "live", "expired" or "revoked"."""
+    from django.utils import timezone
+
+    if referral.revoked_at is not None:
+        return "revoked"
+    return "live" if referral.expires_at > (now or timezone.now()) else "expired"

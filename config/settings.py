@@ -327,6 +327,14 @@ SPECTACULAR_SETTINGS = {
         "PlaceKindEnum": "people.models.PlaceKind",
         "ExportKindEnum": "exports.models.ExportKind",
         "StatusEnum": "interception.models.Status",  # the record and its list row
+        # Case files (docs/cases.md): the case's status, a service's kind and status, a follow-up's and a
+        # consent's method, a route stop's kind.
+        "CaseStatusEnum": "cases.models.CaseStatus",
+        "ServiceKindEnum": "cases.models.ServiceKind",
+        "ServiceStatusEnum": "cases.models.ServiceStatus",
+        "FollowUpMethodEnum": "cases.models.FollowUpMethod",
+        "ConsentMethodEnum": "cases.models.ConsentMethod",
+        "RouteStopKindEnum": "cases.models.RouteStopKind",
     },
 }
 

@@ -9,6 +9,7 @@ from interception.models import get_private_storage
 class ExportKind(models.TextChoices):
     INTERCEPTIONS = "interceptions", _("Interceptions")
     PERSONS = "persons", _("People on interceptions")
+    CASES = "cases", _("Victim case files")
 
 
 class ExportFormat(models.TextChoices):

@@ -22,11 +22,24 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
-from django.db.models import CharField, OuterRef, QuerySet, Value
+from django.db.models import (
+    CharField,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Cast, Coalesce, Concat
 
 from accounts.access import annotate_allowed, scope
 from accounts.roles import Action
+from cases.models import Consent, ConsentScope, FollowUp, Interview, Service, VictimCase
+from cases.selectors import GRANTS as CASE_GRANTS
+from cases.selectors import case_scope, research_refused_condition
 from interception.models import (
     IdentityDocument,
     Interceptee,
@@ -138,6 +151,29 @@ def _joined(*parts) -> Concat:
     return Concat(*parts, output_field=CharField())
 
 
+# --- research consent (docs/exports.md "Research consent") ---------------------------------------------
+# A person who refused or withdrew the use of her data in de-identified research (the latest `research`
+# consent of a case file of hers is refused or withdrawn) is left out of every de-identified export: her
+# case rows, her rows in the people file, and her place in an interception's counts. One SQL condition in
+# the export's statement (a correlated EXISTS on her identity's case files), no Python loop. Identified
+# exports (staff with the rights) keep everyone: the consent is about research use.
+
+
+def _latest_consent(scope: str, case_ref: str = "pk") -> Subquery:
+    """The decision of the newest consent row of `scope` of the case at `case_ref` (NULL: none)."""
+    latest = Consent.objects.filter(case_id=OuterRef(case_ref), scope=scope).order_by("-recorded_at", "-id")
+    return Subquery(latest.values("decision")[:1], output_field=CharField())
+
+
+def research_refused(identity_ref: str) -> Exists:
+    """True for a row whose person (her identity, at `identity_ref` of the outer query, e.g.
+    "person__identity_id") has a case file whose latest research consent is refused or withdrawn."""
+    cases = VictimCase.objects.filter(
+        research_refused_condition(), person__identity_id=OuterRef(identity_ref)
+    )
+    return Exists(cases)
+
+
 # --- interceptions -----------------------------------------------------------------------------
 
 
@@ -154,6 +190,8 @@ def interception_values(qs: QuerySet[Interception], ctx: Context) -> QuerySet:
     arrays of ids or short strings (index-only lookups); their codes and names from `ctx`."""
     flags = InterceptionRedFlag.objects.filter(interception=OuterRef("pk")).order_by("red_flag_id")
     people = Interceptee.objects.filter(interception=OuterRef("pk")).order_by()
+    if ctx.deidentified:  # a person who refused research use is not counted (docs/exports.md)
+        people = people.filter(~research_refused("person__identity_id"))
     stops = RouteStop.objects.filter(interception=OuterRef("pk")).order_by("position")
     monitors = InterceptionMonitor.objects.filter(interception=OuterRef("pk")).order_by()
     extra = {
@@ -492,6 +530,212 @@ def _person_refs(chunk, ctx: Context) -> tuple[set, set]:
     return places, set()
 
 
+# --- case files (docs/exports.md "Case files") ----------------------------------------------------------
+
+CONSENT_SCOPES = tuple(ConsentScope.values)  # services, information_sharing, photo, research
+
+
+def case_rows_queryset(user, f) -> QuerySet[VictimCase]:
+    """What the user may export: case files at stations where they hold `export` on cases (the cases app's
+    own scope), with the export's filters (exports.selectors.CaseExportFilters); each row marked with
+    whether its names and contacts may be shown (view_sensitive on the case, as the interception export
+    does per station)."""
+    qs = case_scope(user, Action.EXPORT)
+    qs = annotate_allowed(qs, user, "case", Action.VIEW_SENSITIVE, "can_see_sensitive", grants=CASE_GRANTS)
+    return f.apply(qs).order_by("-opened_on", "-id")
+
+
+def _case_deidentify(qs: QuerySet[VictimCase]) -> QuerySet[VictimCase]:
+    """A de-identified file leaves out the cases of a person who refused or withdrew research use."""
+    return qs.filter(~research_refused("person__identity_id"))
+
+
+def _person_deidentify(qs: QuerySet[Interceptee]) -> QuerySet[Interceptee]:
+    """A de-identified people file leaves out a person who refused or withdrew research use."""
+    return qs.filter(~research_refused("person__identity_id"))
+
+
+def _count(qs: QuerySet) -> Coalesce:
+    """`(SELECT COUNT(id) FROM ... WHERE <correlated>)`: one index lookup per row."""
+    counted = qs.order_by().values(n=Func(F("id"), function="COUNT", output_field=IntegerField()))
+    return Coalesce(Subquery(counted[:1], output_field=IntegerField()), 0)
+
+
+# The latest interview of a case, in one correlated lookup: "meets|acts|means|purposes|score|testify" (the
+# codes hold no "|" and no space; the willingness comes last).
+_INTERVIEW_SEP = "|"
+
+
+def _latest_interview() -> Subquery:
+    def codes(field):
+        return Func(F(field), Value(" "), function="array_to_string", output_field=CharField())
+
+    latest = Interview.objects.filter(case_id=OuterRef("pk")).order_by("-conducted_on", "-id")
+    summary = _joined(
+        Cast("meets_definition", CharField()),
+        Value(_INTERVIEW_SEP),
+        codes("acts"),
+        Value(_INTERVIEW_SEP),
+        codes("means"),
+        Value(_INTERVIEW_SEP),
+        codes("purposes"),
+        Value(_INTERVIEW_SEP),
+        Cast("alarm_score", CharField()),
+        Value(_INTERVIEW_SEP),
+        "willing_to_testify",
+    )
+    return Subquery(latest.values(v=summary)[:1], output_field=CharField())
+
+
+NO_INTERVIEW = ["", "", "", "", "", ""]
+
+
+def _interview_cells(summary: str | None) -> list:
+    """meets_definition (yes/no), acts, means, purposes, alarm score, willing to testify; blank cells for
+    a case without an interview."""
+    if not summary:
+        return NO_INTERVIEW
+    meets, acts, means, purposes, score, testify = summary.split(_INTERVIEW_SEP, 5)
+    return [meets in ("true", "t"), acts, means, purposes, int(score), testify]
+
+
+def case_values(qs: QuerySet[VictimCase], ctx: Context) -> QuerySet:
+    """The columns of the case file export, as plain values, for the file's mode. Consents, the latest
+    interview and the counts come as correlated lookups in the same statement; never a narrative."""
+    extra = {f"consent_{scope}": _latest_consent(scope) for scope in CONSENT_SCOPES}
+    extra["interview"] = _latest_interview()
+    extra["service_count"] = _count(Service.objects.filter(case_id=OuterRef("pk")))
+    extra["follow_ups_done"] = _count(FollowUp.objects.filter(case_id=OuterRef("pk"), done_on__isnull=False))
+    columns = [
+        "pk",
+        "person_id",
+        "interception_id",
+        "station__code",
+        "station__timezone",
+        "status",
+        "source",
+        "opened_on",
+        "risk",
+        "next_follow_up_on",
+        "interception_outcome",
+        "closure_reason",
+        "closed_at",
+        "person__gender",
+        "person__age",
+        "person__nationality",
+        *extra,
+    ]
+    if not ctx.deidentified:
+        columns += ["number", "interception__number", "assigned_to__username"]
+        if ctx.sensitive:
+            columns += ["can_see_sensitive", "person__full_name", "person__phone", "person__address"]
+    return qs.annotate(**extra).values_list(*columns, named=True)
+
+
+_CASE_COMMON = [
+    "status",
+    "source",
+    "risk",
+    "interception_outcome",
+    "closure_reason",
+]
+_CASE_PERSON = ["gender", "age", "nationality"]
+_CASE_TAIL = [
+    *(f"consent_{scope}" for scope in CONSENT_SCOPES),
+    "interview_meets_definition",
+    "interview_acts",
+    "interview_means",
+    "interview_purposes",
+    "interview_alarm_score",
+    "interview_willing_to_testify",
+    "services",
+    "follow_ups_done",
+]
+
+
+def case_header(*, deidentified: bool, sensitive: bool) -> list[str]:
+    if deidentified:
+        return [
+            "record",
+            "person",
+            "interception",
+            "station",
+            "month",
+            *_CASE_COMMON,
+            "next_follow_up_month",
+            "closed_month",
+            "gender",
+            "age_band",
+            "nationality",
+            *_CASE_TAIL,
+        ]
+    header = [
+        "id",
+        "number",
+        "station",
+        "opened_on",
+        "interception_number",
+        "assigned_to",
+        *_CASE_COMMON,
+        "next_follow_up_on",
+        "closed_at_local",
+        "person_id",
+        *_CASE_PERSON,
+        *_CASE_TAIL,
+    ]
+    return header + (["name", "phone", "address"] if sensitive else [])
+
+
+def case_row(c, ctx: Context) -> list:
+    """The cells of one case file, in the header's order (`case_header`)."""
+    consents = [getattr(c, f"consent_{scope}") or "" for scope in CONSENT_SCOPES]
+    tail = [*consents, *_interview_cells(c.interview), c.service_count, c.follow_ups_done]
+    common = [c.status, c.source, c.risk, c.interception_outcome, c.closure_reason]
+    if ctx.deidentified:
+        return [
+            pseudonym("case", c.pk, ctx.key),
+            pseudonym("person", c.person_id, ctx.key),
+            pseudonym("interception", c.interception_id, ctx.key) if c.interception_id else "",
+            c.station__code,
+            c.opened_on.strftime("%Y-%m"),
+            *common,
+            c.next_follow_up_on.strftime("%Y-%m") if c.next_follow_up_on else "",
+            c.closed_at.astimezone(_zone(c.station__timezone)).strftime("%Y-%m") if c.closed_at else "",
+            c.person__gender,
+            age_band(c.person__age),
+            c.person__nationality or "",
+            *tail,
+        ]
+    row = [
+        c.pk,
+        c.number,
+        c.station__code,
+        c.opened_on.isoformat(),
+        c.interception__number or "",
+        c.assigned_to__username or "",
+        *common,
+        c.next_follow_up_on.isoformat() if c.next_follow_up_on else "",
+        c.closed_at.astimezone(_zone(c.station__timezone)).isoformat() if c.closed_at else "",
+        c.person_id,
+        c.person__gender,
+        c.person__age,
+        c.person__nationality or "",
+        *tail,
+    ]
+    if ctx.sensitive:
+        allowed = c.can_see_sensitive
+        row += [
+            mask(c.person__full_name, allowed),
+            mask(c.person__phone, allowed),
+            mask(c.person__address, allowed),
+        ]
+    return row
+
+
+def _case_refs(chunk, ctx: Context) -> tuple[set, set]:
+    return set(), set()  # usernames and codes come in the row's own statement
+
+
 @dataclass(frozen=True)
 class Kind:
     queryset: Callable  # (user, filters) -> the rows the user may export, as a queryset
@@ -500,6 +744,8 @@ class Kind:
     row: Callable  # (values, ctx) -> the cells
     refs: Callable  # (chunk of values, ctx) -> (place ids, user ids) its rows show
     record_type: str
+    # (queryset) -> the rows a de-identified file keeps (research consent), or None: every row
+    deidentify: Callable | None = None
 
 
 KINDS = {
@@ -512,7 +758,16 @@ KINDS = {
         "interception",
     ),
     "persons": Kind(
-        person_rows_queryset, person_values, whole_person_header, whole_person_row, _person_refs, "person"
+        person_rows_queryset,
+        person_values,
+        whole_person_header,
+        whole_person_row,
+        _person_refs,
+        "person",
+        _person_deidentify,
+    ),
+    "cases": Kind(
+        case_rows_queryset, case_values, case_header, case_row, _case_refs, "case", _case_deidentify
     ),
 }
 
@@ -547,6 +802,8 @@ def rows(
     k = KINDS[kind]
     ctx = Context(deidentified=deidentified, sensitive=sensitive)
     qs = k.queryset(user, f)
+    if deidentified and k.deidentify is not None:
+        qs = k.deidentify(qs)
     total = qs.count()
     values = k.values(qs, ctx)
     if kind == "interceptions":

@@ -1,13 +1,57 @@
-from django.db.models import QuerySet
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import QuerySet, Subquery
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from accounts.access import stations_for
+from accounts.models import Station
 from accounts.roles import Action
 
 from .models import ExportJob, ExportKind
 
-RECORD_TYPE = {ExportKind.INTERCEPTIONS: "interception", ExportKind.PERSONS: "person"}
+RECORD_TYPE = {
+    ExportKind.INTERCEPTIONS: "interception",
+    ExportKind.PERSONS: "person",
+    ExportKind.CASES: "case",
+}
+# The record type whose `view_sensitive` shows the names and contacts of a kind's rows: the interception's
+# for the people on it (as on the interception page), the case file's for cases.
+SENSITIVE_RECORD_TYPE = {
+    ExportKind.INTERCEPTIONS: "interception",
+    ExportKind.PERSONS: "interception",
+    ExportKind.CASES: "case",
+}
+
+
+@dataclass
+class CaseExportFilters:
+    """The filters of a `cases` export (exports.forms.CaseExportFilterForm): the station, the opening date
+    range (the case's `opened_on`, the station's local date) and the status."""
+
+    station: str | None = None  # station code
+    date_from: date | None = None  # opened on or after
+    date_to: date | None = None  # opened on or before
+    status: str | None = None
+
+    def as_details(self) -> dict:
+        """The filters for the access log and the export job."""
+        return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in self.__dict__.items() if v}
+
+    def apply(self, qs: QuerySet, prefix: str = "") -> QuerySet:
+        p = prefix
+        if self.station:
+            # a scalar subquery, not a join: an index condition on the case's own column
+            station_id = Station.objects.filter(code=self.station.upper()).values("pk")[:1]
+            qs = qs.filter(**{f"{p}station_id": Subquery(station_id)})
+        if self.date_from:
+            qs = qs.filter(**{f"{p}opened_on__gte": self.date_from})
+        if self.date_to:
+            qs = qs.filter(**{f"{p}opened_on__lte": self.date_to})
+        if self.status:
+            qs = qs.filter(**{f"{p}status": self.status})
+        return qs
 
 
 def jobs_of(user) -> QuerySet[ExportJob]:
@@ -33,9 +77,17 @@ def export_stations(user, kind: str, station_filter: str | None = None) -> list[
     return sorted(stations.values_list("code", flat=True))
 
 
-def sensitive_stations(user, codes) -> list[str]:
-    """Of the station `codes`, those where `user` may see names and contacts (view_sensitive)."""
-    allowed = stations_for(user, "interception", Action.VIEW_SENSITIVE).filter(code__in=list(codes))
+def case_export_station_choices(user) -> list[tuple[str, str]]:
+    """(code, name) of the stations where `user` may export case files: the case export form's picker."""
+    stations = stations_for(user, RECORD_TYPE[ExportKind.CASES], Action.EXPORT)
+    return list(stations.order_by("code").values_list("code", "name"))
+
+
+def sensitive_stations(user, codes, kind: str = ExportKind.INTERCEPTIONS) -> list[str]:
+    """Of the station `codes`, those where `user` may see names and contacts (view_sensitive) of the rows
+    of an export of `kind`."""
+    record_type = SENSITIVE_RECORD_TYPE[kind]
+    allowed = stations_for(user, record_type, Action.VIEW_SENSITIVE).filter(code__in=list(codes))
     return sorted(allowed.values_list("code", flat=True))
 
 
@@ -51,4 +103,4 @@ def rights_hold(job: ExportJob) -> bool:
     if not job.stations and not export_stations(user, job.kind):  # an empty file, or one from before
         return False
     wanted = set(job.sensitive_stations)
-    return not wanted or wanted <= set(sensitive_stations(user, wanted))
+    return not wanted or wanted <= set(sensitive_stations(user, wanted, job.kind))

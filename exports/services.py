@@ -21,11 +21,11 @@ from accounts.access import holds_anywhere
 from accounts.roles import Action
 from audit.services import record_event
 from core import outbox
-from interception.forms import InterceptionFilterForm
 from interception.models import private_storage
 
 from . import rows, selectors
 from .cells import csv_rows
+from .forms import filter_form_class
 from .models import ExportFormat, ExportJob, ExportKind, ExportStatus
 from .xlsx import XlsxStream
 
@@ -44,10 +44,11 @@ class ExportFailed(Exception):
     name): the worker's log shows the job id and the error's class only."""
 
 
-def parse_filters(raw: dict):
-    """The list page's filters, validated by the same form; bad input is a ValidationError."""
+def parse_filters(raw: dict, kind: str = ExportKind.INTERCEPTIONS):
+    """The list page's filters, validated by the same form (for `cases`: the case-file export's filters,
+    exports.forms.CaseExportFilterForm); bad input is a ValidationError."""
     clean = {k: v for k, v in (raw or {}).items() if v not in (None, "")}
-    form = InterceptionFilterForm(clean)
+    form = filter_form_class(kind)(clean)
     if not form.is_valid():
         raise ValidationError({"filters": [f"{k}: {' '.join(v)}" for k, v in form.errors.items()]})
     unknown = sorted(set(clean) - set(form.fields))
@@ -68,7 +69,7 @@ def export_request(*, actor, kind: str, fmt: str, deidentified: bool, filters: d
     if fmt not in ExportFormat.values:
         values = ", ".join(ExportFormat.values)
         raise ValidationError({"format": _("Choose one of: %(values)s.") % {"values": values}})
-    parsed = parse_filters(filters)
+    parsed = parse_filters(filters, kind)
     if not can_export(actor, kind):
         raise PermissionDenied(_("You cannot export these records."))
     from .tasks import run_export
@@ -92,7 +93,7 @@ def export_request(*, actor, kind: str, fmt: str, deidentified: bool, filters: d
 def _sensitive_stations(job: ExportJob, stations: list[str]) -> list[str]:
     """Sensitive columns appear only for users who may see sensitive fields where they export: the codes
     of those stations (none for a de-identified file)."""
-    return [] if job.deidentified else selectors.sensitive_stations(job.user, stations)
+    return [] if job.deidentified else selectors.sensitive_stations(job.user, stations, job.kind)
 
 
 def _private_dir(relative: str) -> Path:
@@ -204,7 +205,7 @@ def export_run(*, job_id: int) -> ExportJob | None:
 
     writer = tmp_path = iterator = None
     try:
-        filters = parse_filters(job.filters)
+        filters = parse_filters(job.filters, job.kind)
         stations = selectors.export_stations(job.user, job.kind, filters.station)
         sensitive = _sensitive_stations(job, stations)
         ExportJob.objects.filter(pk=job.pk).update(stations=stations, sensitive_stations=sensitive)

@@ -8,8 +8,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from . import selectors, services
-from .forms import ExportForm
-from .models import ExportStatus
+from .forms import CaseExportFilterForm, ExportForm
+from .models import ExportKind, ExportStatus
 
 
 @login_required
@@ -36,7 +36,16 @@ def export_list(request):
         else:
             messages.error(request, _("Choose what to export and the format."))
     page = Paginator(selectors.jobs_of(request.user), 25).get_page(request.GET.get("page"))
-    return render(request, "exports/list.html", {"page": page})
+    context = {"page": page}
+    if services.can_export(request.user, ExportKind.CASES):
+        # The case-file export: its filters (station, opened since / until, status) are chosen here.
+        context["case_form"] = CaseExportFilterForm(
+            request.POST
+            if request.method == "POST" and request.POST.get("kind") == ExportKind.CASES
+            else None,
+            stations=selectors.case_export_station_choices(request.user),
+        )
+    return render(request, "exports/list.html", context)
 
 
 @login_required

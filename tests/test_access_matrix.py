@@ -28,6 +28,9 @@ SENSITIVE = {"monitor", "station_manager", "case_manager", "legal_officer"}
 # who review matches of people and see names (`match_person` and `view_sensitive`, helper 3)
 REVIEWERS = {"station_manager", "case_manager", "legal_officer"}
 LINKERS = {"station_manager", "case_manager", "legal_officer", "country_director"}  # `match_person`
+# case files (docs/cases.md "Who sees what"): who sees the case, who works on it
+CASE_VIEWERS = {"station_manager", "case_manager", "legal_officer", "country_director"}
+CASE_WORKERS = {"station_manager", "case_manager"}
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
 VICTIM = "Sita Tamang"
 
@@ -181,6 +184,174 @@ TABLE = {
     # the first reviewer to reach it rejects the pair (200) unless the page merged it first; then 400
     "api/v1/matches/<int:pk>/reject/": [
         ("post", {}, only(401, {200, 400}, REVIEWERS, default=403, country_director=404))
+    ],
+    # case lists, opening by hand, assignment (helper 1)
+    "cases/": [("get", None, cell(302, 200))],
+    "cases/new/": [
+        ("get", None, only(302, 200, ["station_manager", "case_manager"])),
+        ("post", {}, only(302, 200, ["station_manager", "case_manager"])),
+    ],
+    "cases/<int:pk>/assign/": [("post", {}, only(302, 302, ["station_manager"]))],
+    "api/v1/cases/": [
+        ("get", None, cell(401, 200)),
+        ("post", {}, cell(401, 403, station_manager=400, case_manager=400)),
+    ],
+    "api/v1/cases/<int:pk>/assign/": [
+        (
+            "post",
+            {},
+            cell(401, 404, station_manager=400, case_manager=403, legal_officer=403, country_director=403),
+        )
+    ],
+    # the case page, its history, workflow (helper 2): the world case is active, assigned to r_case_manager
+    "cases/<int:pk>/": [("get", None, only(302, 200, CASE_VIEWERS))],
+    "cases/<int:pk>/history/": [("get", None, only(302, 200, CASE_VIEWERS))],
+    # an empty form re-renders the case page with its errors
+    "cases/<int:pk>/risk/": [("post", {}, only(302, 200, CASE_WORKERS))],
+    "cases/<int:pk>/request-closure/": [("post", {}, only(302, 200, CASE_WORKERS))],
+    # nothing was requested: the station manager is sent back to the case with the message
+    "cases/<int:pk>/approve-closure/": [("post", {}, only(302, 302, ["station_manager"]))],
+    "cases/<int:pk>/refuse-closure/": [("post", {}, only(302, 302, ["station_manager"]))],
+    "cases/<int:pk>/reopen/": [("post", {}, only(302, 200, CASE_WORKERS))],
+    "api/v1/cases/<int:pk>/": [
+        ("get", None, only(401, 200, CASE_VIEWERS)),
+        ("patch", {}, only(401, 403, CASE_VIEWERS - CASE_WORKERS, **dict.fromkeys(CASE_WORKERS, 400))),
+    ],
+    "api/v1/cases/<int:pk>/timeline/": [("get", None, only(401, 200, CASE_VIEWERS))],
+    "api/v1/cases/<int:pk>/request-closure/": [
+        ("post", {}, only(401, 403, CASE_VIEWERS - CASE_WORKERS, **dict.fromkeys(CASE_WORKERS, 400)))
+    ],
+    # the case is active: nothing to approve or refuse (409) for a station manager
+    "api/v1/cases/<int:pk>/approve-closure/": [
+        ("post", {}, only(401, 403, CASE_VIEWERS - {"station_manager"}, station_manager=409))
+    ],
+    "api/v1/cases/<int:pk>/refuse-closure/": [
+        ("post", {}, only(401, 403, CASE_VIEWERS - {"station_manager"}, station_manager=409))
+    ],
+    "api/v1/cases/<int:pk>/reopen/": [
+        ("post", {}, only(401, 403, CASE_VIEWERS - CASE_WORKERS, **dict.fromkeys(CASE_WORKERS, 400)))
+    ],
+    # consent and referrals (helper 3): workers (case managers, station managers) record consent and refer;
+    # legal officers and directors see the case but may not (pages 404, API 403); the signed form needs
+    # view_sensitive; overrides are the station manager's. The world's referral is revoked by the first
+    # worker to reach a revoke route; revoking it again is an illegal transition (page: a message; API 409).
+    "cases/<int:pk>/consents/new/": [
+        ("get", None, only(302, 200, ["station_manager", "case_manager"])),
+        ("post", {}, only(302, 200, ["station_manager", "case_manager"])),
+    ],
+    "cases/<int:pk>/consents/<int:consent_pk>/form/": [
+        ("get", None, only(302, 200, ["station_manager", "case_manager"]))
+    ],
+    "cases/<int:pk>/overrides/new/": [
+        ("get", None, only(302, 200, ["station_manager"])),
+        ("post", {}, only(302, 200, ["station_manager"])),
+    ],
+    "cases/<int:pk>/referrals/new/": [
+        ("get", None, only(302, 200, ["station_manager", "case_manager"])),
+        ("post", {}, only(302, 200, ["station_manager", "case_manager"])),
+    ],
+    "cases/<int:pk>/referrals/<int:referral_pk>/revoke/": [
+        ("post", {}, only(302, 302, ["station_manager", "case_manager"])),
+        ("get", None, cell(302, 405)),
+    ],
+    "api/v1/cases/<int:pk>/consents/": [
+        (
+            "get",
+            None,
+            only(401, 200, ["station_manager", "case_manager", "legal_officer", "country_director"]),
+        ),
+        (
+            "post",
+            {},
+            only(401, 400, ["station_manager", "case_manager"], legal_officer=403, country_director=403),
+        ),
+    ],
+    "api/v1/cases/<int:pk>/overrides/": [
+        (
+            "get",
+            None,
+            only(401, 200, ["station_manager", "case_manager", "legal_officer", "country_director"]),
+        ),
+        (
+            "post",
+            {},
+            only(401, 400, ["station_manager"], case_manager=403, legal_officer=403, country_director=403),
+        ),
+    ],
+    "api/v1/cases/<int:pk>/referrals/": [
+        (
+            "get",
+            None,
+            only(401, 200, ["station_manager", "case_manager", "legal_officer", "country_director"]),
+        ),
+        (
+            "post",
+            {},
+            only(401, 400, ["station_manager", "case_manager"], legal_officer=403, country_director=403),
+        ),
+    ],
+    "api/v1/cases/<int:pk>/referrals/<int:referral_pk>/revoke/": [
+        (
+            "post",
+            {},
+            only(
+                401, {200, 409}, ["station_manager", "case_manager"], legal_officer=403, country_director=403
+            ),
+        )
+    ],
+    # victim interviews (helper 4): workers record and edit (an empty form re-renders with its errors);
+    # every case viewer reads (masked without view_sensitive)
+    "cases/<int:pk>/interviews/new/": [
+        ("get", None, only(302, 200, CASE_WORKERS)),
+        ("post", {}, only(302, 200, CASE_WORKERS)),
+    ],
+    "cases/<int:pk>/interviews/<int:interview_pk>/": [("get", None, only(302, 200, CASE_VIEWERS))],
+    "cases/<int:pk>/interviews/<int:interview_pk>/edit/": [
+        ("get", None, only(302, 200, CASE_WORKERS)),
+        ("post", {}, only(302, 200, CASE_WORKERS)),
+    ],
+    "api/v1/cases/<int:pk>/interviews/": [
+        ("get", None, only(401, 200, CASE_VIEWERS)),
+        ("post", {}, only(401, 403, CASE_VIEWERS - CASE_WORKERS, **dict.fromkeys(CASE_WORKERS, 400))),
+    ],
+    "api/v1/cases/<int:pk>/interviews/<int:interview_pk>/": [
+        ("get", None, only(401, 200, CASE_VIEWERS)),
+        ("patch", {}, only(401, 403, CASE_VIEWERS - CASE_WORKERS, **dict.fromkeys(CASE_WORKERS, 400))),
+    ],
+    # services and follow-ups (helper 5): the forms for the case's workers (a viewer who may not work on it:
+    # 404, as a case out of reach); an empty POST re-renders the form with its errors (200) or is a 400; an
+    # empty PATCH never records the world's follow-up as done, so the statuses hold in any order
+    "cases/<int:pk>/services/new/": [
+        ("get", None, only(302, 200, CASE_WORKERS)),
+        ("post", {}, only(302, 200, CASE_WORKERS)),
+    ],
+    "cases/<int:pk>/services/<int:service_pk>/edit/": [
+        ("get", None, only(302, 200, CASE_WORKERS)),
+        ("post", {}, only(302, 200, CASE_WORKERS)),
+    ],
+    "cases/<int:pk>/follow-ups/new/": [
+        ("get", None, only(302, 200, CASE_WORKERS)),
+        ("post", {}, only(302, 200, CASE_WORKERS)),
+    ],
+    "cases/<int:pk>/follow-ups/<int:follow_up_pk>/done/": [
+        ("get", None, only(302, 200, CASE_WORKERS)),
+        ("post", {}, only(302, 200, CASE_WORKERS)),
+    ],
+    "api/v1/cases/<int:pk>/services/": [
+        ("get", None, only(401, 200, CASE_VIEWERS)),
+        ("post", {}, only(401, 403, CASE_VIEWERS - CASE_WORKERS, **dict.fromkeys(CASE_WORKERS, 400))),
+    ],
+    "api/v1/cases/<int:pk>/services/<int:service_pk>/": [
+        ("get", None, only(401, 200, CASE_VIEWERS)),
+        ("patch", {}, only(401, 403, CASE_VIEWERS - CASE_WORKERS, **dict.fromkeys(CASE_WORKERS, 400))),
+    ],
+    "api/v1/cases/<int:pk>/follow-ups/": [
+        ("get", None, only(401, 200, CASE_VIEWERS)),
+        ("post", {}, only(401, 403, CASE_VIEWERS - CASE_WORKERS, **dict.fromkeys(CASE_WORKERS, 400))),
+    ],
+    "api/v1/cases/<int:pk>/follow-ups/<int:follow_up_pk>/": [
+        ("get", None, only(401, 200, CASE_VIEWERS)),
+        ("patch", {}, only(401, 403, CASE_VIEWERS - CASE_WORKERS, **dict.fromkeys(CASE_WORKERS, 400))),
     ],
     "api/schema/": [("get", None, cell(401, 200))],
 }

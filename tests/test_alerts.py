@@ -35,6 +35,19 @@ SUSPECT, SUSPECT_PHONE = "Hari Bahadur", "+9779841000001"
 # --- fixtures and helpers -----------------------------------------------------------------------------
 
 
+@pytest.fixture(autouse=True)
+def without_case_alerts():
+    """These tests are about the interception, export and security rules. A submitted interception also
+    opens case files, and a new case without a case manager alerts the station's managers: that rule is
+    tested with the case files (tests/test_cases_assignment.py); here it would add its own notifications."""
+    from alerts import case_alerts
+    from core import events
+
+    events.unsubscribe("case.opened", case_alerts.on_case_opened)
+    yield
+    events.subscribe("case.opened", case_alerts.on_case_opened)
+
+
 @pytest.fixture
 def eager():
     """Tasks run in this process when queued (the broker is not used)."""
@@ -284,6 +297,11 @@ def test_the_email_names_the_number_and_link_but_nobody(
 
 def test_defaults_email_every_rule_but_exports():
     assert EMAIL_BY_DEFAULT == {
+        Rule.CASE_UNASSIGNED: True,
+        Rule.CASE_ASSIGNED: True,
+        Rule.HOME_ALARM: True,
+        Rule.FOLLOW_UP_DUE: False,  # daily, in the app; e-mail when chosen
+        Rule.CLOSURE_REQUESTED: False,
         Rule.HIGH_RISK: True,
         Rule.SUSPECT_SEEN_AGAIN: True,
         Rule.EXPORT_FINISHED: False,
@@ -310,7 +328,7 @@ def test_a_user_without_an_email_address_is_told_in_the_app(committed, mailoutbo
 def test_the_preferences_page_saves_checkboxes_and_is_audited(client, manager):
     login(client, manager)
     page = client.get(reverse("alerts:preferences")).content.decode()
-    assert page.count('type="checkbox"') == 4
+    assert page.count('type="checkbox"') == len(Rule)
     assert 'id="id_high_risk" checked' in page and 'id="id_export_finished" checked' not in page
     response = client.post(reverse("alerts:preferences"), {"export_finished": "on", "security": "on"})
     assert response.status_code == 302
@@ -319,10 +337,22 @@ def test_the_preferences_page_saves_checkboxes_and_is_audited(client, manager):
         "suspect_seen_again": False,
         "export_finished": True,
         "security": True,
+        "case_unassigned": False,
+        "case_assigned": False,
+        "home_alarm": False,
+        "follow_up_due": False,
+        "closure_requested": False,
     }
     event = AccessEvent.objects.get(action="alerts.preferences")
     assert event.actor == manager
-    assert event.details["changed"] == ["export_finished", "high_risk", "suspect_seen_again"]
+    assert event.details["changed"] == [
+        "case_assigned",
+        "case_unassigned",
+        "export_finished",
+        "high_risk",
+        "home_alarm",
+        "suspect_seen_again",
+    ]
 
 
 # --- rule 2: a suspect seen again (more in test_alerts_suspect_seen_again.py) ----------------------------

@@ -206,13 +206,17 @@ def test_a_write_whose_event_cannot_be_appended_leaves_nothing(monitor, bhw):
     make_interception(monitor, bhw)
     outbox = OutboxMessage.objects.count()
     with (
-        mock.patch.object(AccessEvent, "save", side_effect=RuntimeError("no append")),
+        mock.patch.object(type(AccessEvent.objects), "bulk_create", side_effect=RuntimeError("no append")),
         pytest.raises(RuntimeError),
     ):
         interception_create(actor=monitor, station=bhw, data=data(), submit=True, idempotency_key="k-2")
     assert Interception.objects.count() == 1 and OutboxMessage.objects.count() == outbox
-    assert list(AccessEvent.objects.values_list("action", flat=True)) == ["interception.create"]
-    assert "Access log intact: 1 events" in verify()
+    # the first interception's event, with the case its submission opened (appended with it)
+    assert list(AccessEvent.objects.order_by("id").values_list("action", flat=True)) == [
+        "case.create",
+        "interception.create",
+    ]
+    assert "Access log intact: 2 events" in verify()
 
 
 @pytest.mark.django_db

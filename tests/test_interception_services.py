@@ -60,7 +60,7 @@ def test_same_idempotency_key_creates_one_interception(monitor, bhw):
     assert (created1, created2) == (True, False)
     assert first.pk == again.pk
     assert Interception.objects.count() == 1
-    assert Person.objects.count() == 1
+    assert Person.objects.filter(source="interception").count() == 1
 
 
 def test_submit_requires_certainty_reason_and_a_victim_and_writes_nothing(monitor, bhw):

@@ -65,8 +65,8 @@ def test_suggest_respects_the_condition(bhw, brg, monitor, other_monitor):
     make_interception(
         other_monitor, brg, people=[person("Rita Gurung", gender="female", age=30, phone="9800000002")]
     )
-    seen = Person.objects.get(full_name="Sita Tamang")
-    hidden = Person.objects.get(full_name="Rita Gurung")
+    seen = Person.objects.get(source="interception", full_name="Sita Tamang")
+    hidden = Person.objects.get(source="interception", full_name="Rita Gurung")
 
     everyone = matching.suggest(matching.profile_from_form(name="Seeta Tamaang"), condition=Q())
     assert [s.identity_id for s in everyone] == [seen.identity_id]
@@ -93,7 +93,7 @@ def test_suggest_respects_the_condition(bhw, brg, monitor, other_monitor):
 def test_suggest_leaves_out_excluded_and_below_threshold(bhw, monitor):
     make_interception(monitor, bhw, people=[person("Sita Tamang", gender="female", age=17)])
     make_interception(monitor, bhw, people=[person("Bikash Thapa", gender="male", age=40)])
-    sita = Person.objects.get(full_name="Sita Tamang")
+    sita = Person.objects.get(source="interception", full_name="Sita Tamang")
     found = matching.suggest(matching.profile_from_form(name="Sita Tamang"), condition=Q())
     assert [s.identity_id for s in found] == [sita.identity_id]
     assert (
@@ -110,7 +110,7 @@ def test_store_suggestions_is_idempotent_and_never_resuggests_a_rejected_pair(bh
     )
     make_interception(monitor, bhw, people=[person("Seeta Tamaang", gender="female", age=17)])
     make_interception(monitor, bhw, people=[person("Sitaa Tamang", gender="female", age=18)])
-    first, second, third = Person.objects.order_by("id")
+    first, second, third = Person.objects.filter(source="interception").order_by("id")
     assert matching.store_suggestions(second.pk) == 2
     assert MatchSuggestion.objects.count() == 2
     for row in MatchSuggestion.objects.all():
@@ -132,7 +132,7 @@ def test_store_suggestions_is_idempotent_and_never_resuggests_a_rejected_pair(bh
 def test_store_suggestions_updates_a_pending_pair(bhw, monitor):
     make_interception(monitor, bhw, people=[person("Sita Tamang", gender="female", age=17)])
     make_interception(monitor, bhw, people=[person("Seeta Tamaang", gender="female", age=17)])
-    first, second = Person.objects.order_by("id")
+    first, second = Person.objects.filter(source="interception").order_by("id")
     matching.store_suggestions(second.pk)
     row = MatchSuggestion.objects.get()
     row.score = 0.61
@@ -145,7 +145,7 @@ def test_store_suggestions_updates_a_pending_pair(bhw, monitor):
 def test_store_suggestions_ignores_merged_identities(bhw, monitor):
     make_interception(monitor, bhw, people=[person("Sita Tamang", gender="female", age=17)])
     make_interception(monitor, bhw, people=[person("Seeta Tamaang", gender="female", age=17)])
-    first, second = Person.objects.order_by("id")
+    first, second = Person.objects.filter(source="interception").order_by("id")
     other = first.identity
     other.merged_into = second.identity
     other.save()
@@ -200,7 +200,7 @@ def test_a_name_without_its_middle_name_is_a_candidate_among_many_namesakes(bhw,
     make_interception(monitor, bhw, people=[person("Sita Tamang", gender="female", age=30)])
     make_interception(monitor, bhw, people=[person("Sita Tamang", gender="female", age=40)])
     make_interception(monitor, bhw, people=[person("Sita Kumari Tamang", gender="female", age=17)])
-    her = Person.objects.get(full_name="Sita Kumari Tamang").identity_id
+    her = Person.objects.get(source="interception", full_name="Sita Kumari Tamang").identity_id
     found = matching.suggest(
         matching.profile_from_form(name="Sita Tamang", age=17, gender="female"), condition=Q()
     )

@@ -45,6 +45,7 @@ def notify(user, rule, n, url="/exports/"):
 
 def test_opening_a_notification_marks_it_read_and_goes_to_what_it_is_about(client, manager, monitor, bhw):
     interception = make_interception(monitor, bhw)
+    Notification.objects.filter(rule=Rule.CASE_UNASSIGNED).delete()  # the case it opened: not this test's
     (mine,) = notify(manager, Rule.HIGH_RISK, 1, url=reverse("interception:detail", args=[interception.pk]))
     (theirs,) = notify(monitor, Rule.HIGH_RISK, 1, url="/interceptions/")
     login(client, manager)

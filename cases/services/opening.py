@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Station
-from audit.services import record_event
+from audit.services import record_event, record_event_later
 from core import events, idempotency
 from interception.models import Interceptee, IntercepteeRole, Interception, Status
 from people import services as people_services
@@ -74,11 +74,13 @@ def _new_case(*, actor, station: Station, person: Person, source: str, **values)
     return case
 
 
-def _opened(case: VictimCase, *, actor, details: dict) -> None:
+def _opened(case: VictimCase, *, actor, details: dict, later: bool = False) -> None:
     """After a case is opened: tell the subscribers (alerts/: an unassigned case alerts the station's
-    managers), then log it (last: the access log's chain lock is held until the commit)."""
+    managers), then log it (last: the access log's chain lock is held until the commit). Opened inside the
+    interception's transaction (`later`), the event is appended with the interception's own, recorded last
+    (audit.services.record_event_later)."""
     events.publish("case.opened", id=case.pk)
-    record_event(
+    (record_event_later if later else record_event)(
         actor=actor,
         action="case.create",
         obj=case,
@@ -118,7 +120,7 @@ def cases_open_for_interception(*, id: int, by: int | None = None) -> list[Victi
         people_services.index_names([person])
         opened.append(case)
     for case in opened:
-        _opened(case, actor=actor, details={"interception": interception.number})
+        _opened(case, actor=actor, details={"interception": interception.number}, later=True)
     return opened
 
 
@@ -188,6 +190,16 @@ def case_open(
             if not identity_scope(actor).filter(pk=person.identity).exists():
                 raise ValidationError({"identity": _("No such person.")})
             appearance.identity_id = person.identity
+            if not name:
+                # no name typed: the case's record of her starts with the newest name recorded of her
+                appearance.full_name = (
+                    Person.objects.filter(identity_id=person.identity)
+                    .exclude(full_name="")
+                    .order_by("-id")
+                    .values_list("full_name", flat=True)
+                    .first()
+                    or ""
+                )
         else:
             people_services.new_identities([appearance])
         case = _new_case(
