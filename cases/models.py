@@ -599,8 +599,12 @@ class Referral(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Why it was taken back: typed by hand, or "consent withdrawn" (sensitive: may name her).
+    revoke_reason = models.TextField(_("why it was revoked"), blank=True)
 
     history = HistoricalRecords()
+
+    SENSITIVE_FIELDS = ("note", "revoke_reason")
 
     class Meta:
         ordering = ["-created_at", "-id"]

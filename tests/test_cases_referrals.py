@@ -66,6 +66,7 @@ def test_withdrawal_of_consent_blocks_a_referral(api, case, case_manager, partne
     assert not case_scope(partner).filter(pk=case.pk).exists()
     revoked = AccessEvent.objects.filter(action="case.referral_revoke", object_id=str(case.pk))
     assert {e.details["reason"] for e in revoked} == {"consent withdrawn"} and revoked.count() == 2
+    assert referral.revoke_reason == "consent withdrawn"
     # and a new referral answers 400 on `consent`
     response = api(case_manager).post(url, {"to_station": "BRG"}, format="json")
     assert response.status_code == 400
@@ -142,6 +143,10 @@ def test_the_referred_user_sees_the_case_with_its_details_until_revoked(
     assert again.status_code == 409 and again.json()["error"]["code"] == "illegal_transition"
     event = AccessEvent.objects.filter(action="case.referral_revoke").get()
     assert "moved" not in str(event.details)
+    # the reason typed is kept on the referral and in its history, not in the access log
+    referral.refresh_from_db()
+    assert referral.revoke_reason == "She moved"
+    assert referral.history.filter(revoke_reason="She moved").exists()
 
 
 def test_the_referred_user_loses_the_case_at_the_expiry(api, case, case_manager, partner):

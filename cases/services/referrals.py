@@ -54,11 +54,12 @@ def _is_live(referral: Referral) -> bool:
     return referral.revoked_at is None and referral.expires_at > timezone.now()
 
 
-def _revoke(*, actor, referral: Referral) -> None:
-    """Mark one referral revoked and take its grants back (no log: the caller logs)."""
+def _revoke(*, actor, referral: Referral, reason: str = "") -> None:
+    """Mark one referral revoked, with why, and take its grants back (no log: the caller logs)."""
     referral.revoked_at, referral.revoked_by = timezone.now(), actor
+    referral.revoke_reason = (reason or "").strip()
     referral._history_user = actor
-    referral.save(update_fields=["revoked_at", "revoked_by"])
+    referral.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
     CaseUserObjectPermission.objects.filter(referral=referral).delete()
 
 
@@ -83,7 +84,7 @@ def revoke_live_referrals(*, actor, case: VictimCase, reason: str) -> list[int]:
         )
     )
     for referral in live:
-        _revoke(actor=actor, referral=referral)
+        _revoke(actor=actor, referral=referral, reason=reason)
     for referral in live:
         _log_revoked(actor=actor, case=case, referral=referral, reason=reason)
     return [r.pk for r in live]
@@ -222,7 +223,7 @@ def referral_revoke(*, actor, case: VictimCase, referral: Referral, reason: str 
             raise TransitionError(_("This referral was revoked already."), status="revoked")
         if not _is_live(referral):
             raise TransitionError(_("This referral has expired already."), status="expired")
-        _revoke(actor=actor, referral=referral)
+        _revoke(actor=actor, referral=referral, reason=reason)
         _log_revoked(
             actor=actor, case=case, referral=referral, reason="by hand, with a reason" if typed else "by hand"
         )
