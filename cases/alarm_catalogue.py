@@ -5,10 +5,11 @@ alarms of Tiny Hands' victim interview form (VIF). Points add up to the intervie
 or above `settings.CASES_HOME_ALARM_THRESHOLD` (default 10) alerts the case manager and the station's
 managers: going home may not be safe.
 
-This list is only the default. The data migration `cases/0002_home_alarms.py` loads it for Nepal (NP) and
-India (IN) when those countries exist, and `load_home_alarms(country)` loads it for any country (e.g. a
-country added later); after that the catalogue lives in the database and is edited per country (points,
-wording, new or retired alarms) in the Django admin. Changing this file does not change existing databases.
+This list is only the default. The data migration `cases/0003_home_alarms.py` loads it for every country
+(`country` empty, like red flags); a country's own alarm (added in the admin, or a copy of the default with
+`load_home_alarms(HomeAlarm, country)`) replaces the default of the same code for its stations. After that
+the catalogue lives in the database and is edited (points, wording, new or retired alarms) in the Django
+admin. Changing this file does not change existing databases.
 """
 
 HOME_ALARMS: list[tuple[str, str, int]] = [
@@ -33,10 +34,10 @@ HOME_ALARMS: list[tuple[str, str, int]] = [
 ]
 
 
-def load_home_alarms(home_alarm_model, country) -> int:
-    """Add the default alarms `country` does not have yet (by code); keep every existing one as it is (a
-    country's own edits stay). Returns how many were added. `home_alarm_model` is `cases.HomeAlarm` or the
-    migration's historical model."""
+def load_home_alarms(home_alarm_model, country=None) -> int:
+    """Add the default alarms `country` (None: every country) does not have yet (by code); keep every
+    existing one as it is (a country's own edits stay). Returns how many were added. `home_alarm_model` is
+    `cases.HomeAlarm` or the migration's historical model."""
     have = set(home_alarm_model.objects.filter(country=country).values_list("code", flat=True))
     missing = [
         home_alarm_model(country=country, code=code, text=text, points=points, position=position)

@@ -303,7 +303,15 @@ class HomeAlarm(models.Model):
     """A home-situation alarm of the interview, with points (like the red flags), per country, editable in
     the admin. A total at or above the threshold alerts the case manager and the station's managers."""
 
-    country = models.ForeignKey("accounts.Country", on_delete=models.PROTECT, related_name="home_alarms")
+    # Empty: an alarm of every country (the default catalogue, like red flags); a country may add its own.
+    country = models.ForeignKey(
+        "accounts.Country",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="home_alarms",
+        help_text="Leave empty for an alarm used in every country.",
+    )
     code = models.CharField(max_length=40)
     text = models.CharField(max_length=300)
     points = models.PositiveSmallIntegerField(default=1)
@@ -315,7 +323,9 @@ class HomeAlarm(models.Model):
     class Meta:
         ordering = ["country", "position", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["country", "code"], name="home_alarm_code_per_country")
+            models.UniqueConstraint(
+                fields=["country", "code"], nulls_distinct=False, name="home_alarm_code_per_country"
+            )
         ]
 
     def __str__(self) -> str:

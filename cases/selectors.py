@@ -544,12 +544,17 @@ def interview_of(user, case: VictimCase, interview_pk):
 
 
 def home_alarm_catalogue(case: VictimCase, *, keep=()):
-    """The home-situation alarms an interview of `case` may tick: the active alarms of its station's
-    country, and the retired ones in `keep` (codes an interview already has)."""
+    """The home-situation alarms an interview of `case` may tick: the active alarms of every country and
+    of its station's country, and the retired ones in `keep` (codes an interview already has)."""
     from .models import HomeAlarm
 
     return (
-        HomeAlarm.objects.filter(country_id=case.station.country_id)
+        HomeAlarm.objects.filter(Q(country_id=case.station.country_id) | Q(country__isnull=True))
+        # a country's own alarm replaces the default of the same code
+        .exclude(
+            Q(country__isnull=True),
+            code__in=HomeAlarm.objects.filter(country_id=case.station.country_id).values("code"),
+        )
         .filter(Q(active=True) | Q(code__in=list(keep)))
         .order_by("position", "id")
     )

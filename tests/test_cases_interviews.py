@@ -13,6 +13,7 @@ from alerts.models import Notification, Rule
 from audit.models import AccessEvent
 from cases.alarm_catalogue import HOME_ALARMS, load_home_alarms
 from cases.models import CaseStatus, HomeAlarm, Interview, VictimCase
+from cases.selectors import home_alarm_catalogue
 from cases.services.interviews import (
     InterviewData,
     RouteStopData,
@@ -176,6 +177,27 @@ def test_the_catalogue_loads_once_per_country():
     assert load_home_alarms(HomeAlarm, india) == 0
     assert HomeAlarm.objects.get(country=india, code="H01").points == 7  # a country's own edit stays
     assert len(HOME_ALARMS) >= 15
+
+
+def test_a_country_created_after_the_migration_has_the_default_catalogue_and_may_replace_an_alarm(monitor):
+    """The migration loads the defaults for every country (no country on the row), so a new country's
+    station has them at once; a country's own alarm replaces the default of the same code."""
+    from accounts.models import Country
+
+    from .factories import StationFactory
+
+    india = Country.objects.create(code="IN", name="India")
+    station = StationFactory(code="DEL", country=india)
+    case_manager = member(Role.CASE_MANAGER, station=station, username="cm_del")
+    monitor_del = member(Role.MONITOR, station=station, username="mon_del")
+    case = _case(monitor_del, station)
+    codes = [a.code for a in home_alarm_catalogue(case)]
+    assert codes == [code for code, _, _ in HOME_ALARMS]
+    HomeAlarm.objects.create(country=india, code="H01", text="Abused at home (India's wording)", points=9)
+    catalogue = {a.code: a for a in home_alarm_catalogue(case)}
+    assert len(catalogue) == len(HOME_ALARMS) and catalogue["H01"].points == 9
+    interview, _ = interview_create(actor=case_manager, case=case, data=data(alarms=["H01"]))
+    assert interview.alarm_score == 9
 
 
 # --- recruiter, route, rules, versions, audit --------------------------------------------------------------

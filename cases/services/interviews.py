@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -242,14 +243,17 @@ def _route(stops, errors: dict) -> list[dict]:
 
 
 def _alarms(case: VictimCase, codes, errors: dict, *, keep=()) -> list[HomeAlarm]:
-    """The ticked alarms: active alarms of the case's station's country (or ones the interview already had:
-    `keep`, so an alarm retired since stays on it)."""
+    """The ticked alarms: active alarms of every country or of the case's station's country (a country's
+    own replaces the default of the same code), or ones the interview already had (`keep`, so an alarm
+    retired since stays on it)."""
     codes = {str(c).strip() for c in (codes or []) if str(c).strip()}
     if not codes:
         return []
     found = {
         a.code: a
-        for a in HomeAlarm.objects.filter(country_id=case.station.country_id, code__in=codes)
+        for a in HomeAlarm.objects.filter(
+            Q(country_id=case.station.country_id) | Q(country__isnull=True), code__in=codes
+        ).order_by(F("country").asc(nulls_first=True))  # a country's own alarm replaces the default
         if a.active or a.code in keep
     }
     unknown = sorted(codes - set(found))
