@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
@@ -339,6 +340,14 @@ class Command(BaseCommand):
         stations, stations_created = self._stations()
         users, users_created, logins = self._users(password, stations, countries["NP"])
         created, existing = self._interceptions(count, options["seed"], stations, users)
+        # The case files the submissions opened, worked on by the demo case manager (cases/, above this app:
+        # called by name, not imported).
+        call_command(
+            "seed_demo_cases",
+            seed=options["seed"],
+            i_know_this_is_not_production=options["i_know_this_is_not_production"],
+            stdout=self.stdout,
+        )
 
         elapsed = time.monotonic() - started
         self.stdout.write("")
