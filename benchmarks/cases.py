@@ -9,7 +9,7 @@ Uses its own database (`cases_bench_100k`, or CASES_BENCH_DATABASE_URL), built o
   the list's order, then its rows with the summary joins and the access flag);
 - the API (`GET /api/v1/cases/`: the first page by keyset with the same joins and flag).
 
-The unscoped baseline is the same work with `list_scope` (the list's form of `case_scope`) returning
+The unscoped baseline is the same work with `case_scope` returning
 every case and `can_see_sensitive` a constant: the same joins, ordering and filters, without the access
 predicate. Scoped and unscoped runs alternate. Queries per page are counted for page sizes 20, 50 and 100
 (the access profile, the live referrals to the user's stations, then the page: count, ids, rows; the API:
@@ -46,7 +46,7 @@ NOTES = """Reading the figures:
 - The first version of the list used `case_scope` as it is: `station_id = X OR EXISTS (live referral to
   my station)`. PostgreSQL cannot use the station index under that OR, so a station's page walked the
   newest cases of every station (7,347 rows read for 50 shown): scoped ÷ unscoped was 2.8–8 (155–193 ms
-  a page). `cases.selectors.list_scope` reads the live referrals first and names them by id: the page's
+  a page). `cases.selectors.case_scope` now reads the live referrals first and names them by id: the page's
   ids come from `case_station_recent_idx` (0.5 ms) and no index was added.
 - What remains of the ratio is fixed work the unscoped baseline does not do: reading the access
   profile and the live referrals (two short queries, ~1–3 ms each on this shared machine), and for the
@@ -188,8 +188,8 @@ def unscoped():
         return qs.annotate(can_see_sensitive=Value(True, output_field=BooleanField()))
 
     with (
-        mock.patch.object(selectors, "list_scope", every_case),
-        mock.patch.object(selectors, "with_list_access_flags", all_sensitive),
+        mock.patch.object(selectors, "case_scope", every_case),
+        mock.patch.object(selectors, "with_access_flags", all_sensitive),
     ):
         yield
 
@@ -201,11 +201,10 @@ def page_work(user, filters, *, api: bool, per_page: int, scoped: bool) -> int:
     from core import keyset
     from core.pagination import CappedPaginator
 
-    user.__dict__.pop("_case_referred_memo", None)  # a new request: the referrals are read again
     with access_memo(), contextlib.nullcontext() if scoped else unscoped():
         if api:
             qs = selectors.with_summary(
-                selectors.with_list_access_flags(selectors.case_rows(user=user, filters=filters), user)
+                selectors.with_access_flags(selectors.case_rows(user=user, filters=filters), user)
             )
             if filters.mine:
                 qs = keyset.seek(selectors.with_mine_keys(qs), selectors.MINE_KEYSET, None, descending=False)

@@ -13,6 +13,12 @@ class CasesConfig(AppConfig):
         from .selectors import GRANTS
 
         register_grants("case", GRANTS)
+        # A referral to a station changes who sees the case: the request's memo of access is dropped.
+        from accounts import access_cache
+
+        from .models import Referral
+
+        access_cache.watch(Referral)
 
         # A submitted interception opens one case per potential victim, in the same transaction; an edit
         # of a submitted interception that adds a potential victim opens hers (docs/cases.md).

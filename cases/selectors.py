@@ -26,29 +26,39 @@ CASE = "case"
 GRANTS = Grants(CaseUserObjectPermission, CaseGroupObjectPermission, "victimcase", expires_field="expires_at")
 
 
-def _referred_to_my_stations(user, action: str, prefix: str = "") -> Q | None:
-    """Cases referred (live: not revoked, not expired) to a station where `user` holds a role granting
-    `action` on cases."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return None
-    stations = profile_of(user).stations(roles_granting(CASE, action))
-    if not stations:
-        return None
-    live = Referral.objects.filter(
-        case_id=OuterRef(f"{prefix}pk"),
-        to_station_id__any=stations,
-        revoked_at__isnull=True,
-        expires_at__gt=Now(),
-    )
-    return Q(Exists(live))
+# With more live referrals to a user's stations than this, the referred cases are a subquery, not a list.
+REFERRED_IDS_INLINE = 1000
+
+
+def _referred_ids(user, stations) -> Q | None:
+    """The cases referred (live: not revoked, not expired) to `stations`, by id: one small indexed query,
+    read once per request and set of stations (kept on the request's access profile, which any write of a
+    membership, grant or referral drops: accounts/access_cache.py), or a subquery above
+    REFERRED_IDS_INLINE. None when there is none. `station_id = X OR id IN (...)` is a bitmap OR of two
+    indexes; `station_id = X OR EXISTS (referral ...)` cannot use the station index, so a station's list
+    would walk the newest cases of every station (benchmarks/CASES.md)."""
+    memo = profile_of(user).__dict__.setdefault("case_referred", {})
+    key = tuple(sorted(stations))
+    if key not in memo:
+        live = Referral.objects.filter(
+            to_station_id__any=list(key), revoked_at__isnull=True, expires_at__gt=Now()
+        ).values_list("case_id", flat=True)
+        ids = list(live.order_by()[: REFERRED_IDS_INLINE + 1])
+        memo[key] = Q(pk__in=live) if len(ids) > REFERRED_IDS_INLINE else Q(pk__in=ids) if ids else None
+    return memo[key]
 
 
 def case_condition(user, action: str = Action.VIEW) -> Q | None:
-    """The condition under which `user` may do `action` on a case row, or None when on none."""
+    """The condition under which `user` may do `action` on a case row, or None when on none: a role at the
+    case's station, a referral to the user (a grant that lapses), or, to see it, a live referral to one of
+    their stations."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
     condition = predicate(user, CASE, action, grants=GRANTS)
     condition = None if condition is NEVER else condition
     if action in (Action.VIEW, Action.VIEW_SENSITIVE):
-        referred = _referred_to_my_stations(user, action)
+        stations = profile_of(user).stations(roles_granting(CASE, action))
+        referred = _referred_ids(user, stations) if stations else None
         if referred is not None:
             condition = referred if condition is None else condition | referred
     return condition
@@ -181,80 +191,24 @@ def case_list_ordering(filters: CaseFilters) -> list:
     return ["-opened_on", "-id"]
 
 
-# Above this many live referrals to the user's stations, the list keeps the referral branch as a subquery.
-REFERRED_IDS_INLINE = 1000
-
-
-def _list_condition(user, action: str) -> Q | None:
-    """`case_condition(user, action)` with the live referrals to the user's stations looked up first and
-    named by id (see `list_scope`)."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return None
-    condition = predicate(user, CASE, action, grants=GRANTS)
-    condition = None if condition is NEVER else condition
-    stations = profile_of(user).stations(roles_granting(CASE, action))
-    if stations:
-        referred = _referred_ids(user, stations)
-        if referred is not None:
-            condition = referred if condition is None else condition | referred
-    return condition
-
-
-def _referred_ids(user, stations) -> Q | None:
-    """The cases referred (live) to `stations`, by id (a subquery above REFERRED_IDS_INLINE). Read once per
-    user object and set of stations: a list asks for `view` and `view_sensitive`, usually the same
-    stations (a GET: nothing refers a case between the two)."""
-    memo = user.__dict__.setdefault("_case_referred_memo", {})
-    key = tuple(sorted(stations))
-    if key not in memo:
-        live = Referral.objects.filter(
-            to_station_id__any=list(key), revoked_at__isnull=True, expires_at__gt=Now()
-        ).values_list("case_id", flat=True)
-        ids = list(live.order_by()[: REFERRED_IDS_INLINE + 1])
-        memo[key] = Q(pk__in=live) if len(ids) > REFERRED_IDS_INLINE else Q(pk__in=ids) if ids else None
-    return memo[key]
-
-
-def with_list_access_flags(qs: QuerySet[VictimCase], user) -> QuerySet[VictimCase]:
-    """`with_access_flags` for list rows: the same rule, without a correlated subquery per row."""
-    condition = _list_condition(user, Action.VIEW_SENSITIVE)
-    flag = (
-        Value(False, output_field=BooleanField())
-        if condition is None
-        else ExpressionWrapper(condition, output_field=BooleanField())
-    )
-    return qs.annotate(can_see_sensitive=flag)
-
-
-def list_scope(user) -> QuerySet[VictimCase]:
-    """`case_scope(user)` (view) for lists, in a form PostgreSQL reads from the indexes: the same rule, but
-    the cases referred to the user's stations are looked up first (one small indexed query) and named by
-    id, instead of a correlated EXISTS on every row. `station_id = X OR EXISTS (...)` cannot use the
-    station's index, so the list walked the newest cases of every station to find its own (7 times slower
-    than unscoped at 100,000 cases: benchmarks/CASES.md); `station_id = X OR id IN (...)` is a bitmap OR of
-    two indexes, and with no live referral the branch is left out."""
-    condition = _list_condition(user, Action.VIEW)
-    return VictimCase.objects.none() if condition is None else VictimCase.objects.filter(condition)
-
-
 def case_rows(*, user, filters: CaseFilters | None = None) -> QuerySet[VictimCase]:
-    """The cases `user` may see (`list_scope`), filtered, unordered and without joins: the ids a page picks
+    """The cases `user` may see (`case_scope`), filtered, unordered and without joins: the ids a page picks
     (the caller orders and slices it, then fetches the page's rows with `case_list_rows`)."""
     f = filters or CaseFilters()
-    return f.apply(list_scope(user), user)
+    return f.apply(case_scope(user), user)
 
 
 def case_list_rows(ids, *, user) -> QuerySet[VictimCase]:
     """The rows of one page (`WHERE id IN ids`), with what a list row shows and the access flag, in one
     query (the flag is computed for the page's rows only)."""
-    return with_summary(with_list_access_flags(VictimCase.objects.filter(pk__in=list(ids)), user))
+    return with_summary(with_access_flags(VictimCase.objects.filter(pk__in=list(ids)), user))
 
 
 def case_list(*, user, filters: CaseFilters | None = None) -> QuerySet[VictimCase]:
     """The cases `user` may see, filtered, ordered, with the access flag and what a row shows (one query
     for any number of rows)."""
     f = filters or CaseFilters()
-    qs = with_summary(with_list_access_flags(case_rows(user=user, filters=f), user))
+    qs = with_summary(with_access_flags(case_rows(user=user, filters=f), user))
     return qs.order_by(*case_list_ordering(f))
 
 

@@ -69,7 +69,7 @@ class CaseListView(GenericAPIView):
     def get(self, request):
         filters = self._filters()
         rows = selectors.case_rows(user=request.user, filters=filters)
-        qs = selectors.with_summary(selectors.with_list_access_flags(rows, request.user))
+        qs = selectors.with_summary(selectors.with_access_flags(rows, request.user))
         if filters.mine:
             # overdue follow-ups first, then the next due, then the newest (all ascending keys)
             self.keyset_fields, self.keyset_descending = selectors.MINE_KEYSET, False
