@@ -4,7 +4,6 @@ and writes its audit event in that same transaction."""
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
@@ -20,6 +19,7 @@ from audit.services import record_event
 from core import events, idempotency, outbox
 from core.errors import IdempotencyConflict, StaleVersionError
 from core.services import model_update, plain
+from core.uploads import sniff
 from people import phones
 from people import services as people_services
 from people.models import Gender, Person, Source
@@ -1001,18 +1001,12 @@ def attachment_add(*, actor, interception: Interception, uploaded_file, intercep
     record is a ValidationError on `interceptee`."""
     if not policies.may_add_attachment(actor, interception):
         raise PermissionDenied(policies.MESSAGES[policies.ADD_ATTACHMENT])
-    if uploaded_file.size > settings.ATTACHMENT_MAX_BYTES:
-        raise ValidationError(
-            {
-                "file": gettext("The file is larger than %(mb)d MB.")
-                % {"mb": settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)}
-            }
-        )
-    head = uploaded_file.read(16)
-    uploaded_file.seek(0)
-    match = next((v for sig, v in SIGNATURES.items() if head.startswith(sig)), None)
-    if match is None:
-        raise ValidationError({"file": gettext("Only JPEG or PNG photos and PDF documents can be attached.")})
+    match = sniff(
+        uploaded_file,
+        field="file",
+        signatures=SIGNATURES,
+        message=gettext("Only JPEG or PNG photos and PDF documents can be attached."),
+    )
     content_type, kind = match
     name = (uploaded_file.name or "attachment").rsplit("/", 1)[-1][:200]
     with transaction.atomic():

@@ -8,7 +8,6 @@ an `information_sharing` override allows exactly one referral made after it.
 
 from datetime import date
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -16,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from audit.services import record_event
 from core import idempotency
+from core.uploads import sniff
 
 from .. import policies
 from ..models import Consent, ConsentDecision, ConsentMethod, ConsentOverride, ConsentScope, VictimCase
@@ -40,19 +40,12 @@ def lock_case(case: VictimCase) -> None:
 
 
 def _signed_form_type(upload) -> str:
-    if upload.size > settings.ATTACHMENT_MAX_BYTES:
-        raise ValidationError(
-            {
-                "signed_form": _("The file is larger than %(mb)d MB.")
-                % {"mb": settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)}
-            }
-        )
-    head = upload.read(16)
-    upload.seek(0)
-    content_type = next((v for sig, v in SIGNATURES.items() if head.startswith(sig)), None)
-    if content_type is None:
-        raise ValidationError({"signed_form": _("The signed form must be a PDF, JPEG or PNG file.")})
-    return content_type
+    return sniff(
+        upload,
+        field="signed_form",
+        signatures=SIGNATURES,
+        message=_("The signed form must be a PDF, JPEG or PNG file."),
+    )
 
 
 def consent_record(
