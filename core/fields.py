@@ -11,3 +11,13 @@ class StrictBooleanField(serializers.BooleanField):
         if isinstance(data, bool):
             return data
         self.fail("invalid", input=data)
+
+
+class StrictCharField(serializers.CharField):
+    """A JSON string, and nothing else: DRF's CharField also takes numbers (0 becomes "0"), which the schema
+    (type: string) does not allow."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)

@@ -5,6 +5,8 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.fields import StrictCharField
+
 from .. import policies, selectors
 from ..policies import CasePolicy
 from ..services.assignment import assignee_by_username, case_assign
@@ -12,9 +14,7 @@ from .serializers import CaseSerializer
 
 
 class AssignSerializer(serializers.Serializer):
-    assigned_to = serializers.CharField(
-        max_length=150, help_text="The username of a case manager of the station"
-    )
+    assigned_to = StrictCharField(max_length=150, help_text="The username of a case manager of the station")
     version = serializers.IntegerField(required=False, help_text="The case's version you saw (optional)")
 
 

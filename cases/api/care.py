@@ -9,6 +9,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.fields import StrictCharField
 from people.masking import mask
 
 from .. import policies, selectors
@@ -32,12 +33,12 @@ class ServiceSerializer(serializers.Serializer):
 
     id = serializers.IntegerField(read_only=True)
     case = serializers.IntegerField(source="case_id", read_only=True)
-    kind = serializers.CharField(read_only=True)
-    provider_kind = serializers.CharField(read_only=True)
-    provider = serializers.CharField(read_only=True)
+    kind = StrictCharField(read_only=True)
+    provider_kind = StrictCharField(read_only=True)
+    provider = StrictCharField(read_only=True)
     started_on = serializers.DateField(read_only=True)
     ended_on = serializers.DateField(read_only=True, allow_null=True)
-    status = serializers.CharField(read_only=True)
+    status = StrictCharField(read_only=True)
     outcome = serializers.SerializerMethodField(help_text="Sensitive: masked without view_sensitive.")
     version = serializers.IntegerField(read_only=True)
     created_at = serializers.DateTimeField(read_only=True)
@@ -54,14 +55,14 @@ class FollowUpSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     case = serializers.IntegerField(source="case_id", read_only=True)
     due_on = serializers.DateField(read_only=True)
-    method = serializers.CharField(read_only=True)
+    method = StrictCharField(read_only=True)
     overdue = serializers.SerializerMethodField()
     done_on = serializers.DateField(read_only=True, allow_null=True)
-    situation = serializers.CharField(read_only=True)
+    situation = StrictCharField(read_only=True)
     notes = serializers.SerializerMethodField(help_text="Sensitive: masked without view_sensitive.")
-    risk = serializers.CharField(read_only=True)
+    risk = StrictCharField(read_only=True)
     risk_reasons = serializers.SerializerMethodField(help_text="Sensitive: masked without view_sensitive.")
-    interception_outcome = serializers.CharField(read_only=True)
+    interception_outcome = StrictCharField(read_only=True)
     done_by = serializers.SerializerMethodField(help_text="The username of who recorded it, or null.")
     version = serializers.IntegerField(read_only=True)
 
@@ -84,22 +85,22 @@ class FollowUpSerializer(serializers.Serializer):
 
 class ServiceInputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=ServiceKind.choices)
-    provider = serializers.CharField(max_length=200)
+    provider = StrictCharField(max_length=200)
     started_on = serializers.DateField()
     provider_kind = serializers.ChoiceField(choices=ProviderKind.choices, default=ProviderKind.OWN)
     ended_on = serializers.DateField(required=False, allow_null=True, default=None)
     status = serializers.ChoiceField(choices=ServiceStatus.choices, default=ServiceStatus.ONGOING)
-    outcome = serializers.CharField(required=False, allow_blank=True, default="")
+    outcome = StrictCharField(required=False, allow_blank=True, default="")
 
 
 class ServicePatchSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=ServiceKind.choices, required=False)
-    provider = serializers.CharField(max_length=200, required=False)
+    provider = StrictCharField(max_length=200, required=False)
     started_on = serializers.DateField(required=False)
     provider_kind = serializers.ChoiceField(choices=ProviderKind.choices, required=False)
     ended_on = serializers.DateField(required=False, allow_null=True)
     status = serializers.ChoiceField(choices=ServiceStatus.choices, required=False)
-    outcome = serializers.CharField(required=False, allow_blank=True)
+    outcome = StrictCharField(required=False, allow_blank=True)
     version = serializers.IntegerField(help_text="The version you edited (a stale one: 409 stale_version).")
 
 
@@ -111,7 +112,7 @@ class FollowUpInputSerializer(serializers.Serializer):
 class FollowUpDoneSerializer(serializers.Serializer):
     done_on = serializers.DateField(help_text="Not in the future (the station's date).")
     situation = serializers.ChoiceField(choices=Situation.choices)
-    notes = serializers.CharField(required=False, allow_blank=True, default="")
+    notes = StrictCharField(required=False, allow_blank=True, default="")
     risk = serializers.ChoiceField(
         choices=Risk.choices,
         required=False,
@@ -119,7 +120,7 @@ class FollowUpDoneSerializer(serializers.Serializer):
         default="",
         help_text="The risk re-assessed: becomes the case's risk (with risk_reasons).",
     )
-    risk_reasons = serializers.CharField(required=False, allow_blank=True, default="")
+    risk_reasons = StrictCharField(required=False, allow_blank=True, default="")
     interception_outcome = serializers.ChoiceField(
         choices=InterceptionOutcome.choices,
         required=False,

@@ -8,6 +8,7 @@ from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
+from core.fields import StrictCharField
 from core.keyset import KeysetPagination
 from people.models import Gender
 
@@ -30,21 +31,21 @@ FILTER_PARAMS = [
 
 
 class PersonInputSerializer(serializers.Serializer):
-    full_name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    full_name = StrictCharField(max_length=200, required=False, allow_blank=True, default="")
     gender = serializers.ChoiceField(choices=Gender.choices, required=False, default=Gender.UNKNOWN)
     age = serializers.IntegerField(min_value=0, max_value=120, required=False, allow_null=True, default=None)
-    phone = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
-    address = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
-    nationality = serializers.CharField(max_length=2, required=False, allow_blank=True, default="")
+    phone = StrictCharField(max_length=40, required=False, allow_blank=True, default="")
+    address = StrictCharField(max_length=300, required=False, allow_blank=True, default="")
+    nationality = StrictCharField(max_length=2, required=False, allow_blank=True, default="")
     identity = serializers.IntegerField(
         required=False, allow_null=True, default=None, help_text="A known identity's id (optional)"
     )
 
 
 class CaseOpenSerializer(serializers.Serializer):
-    station = serializers.CharField(max_length=10, help_text="Station code")
+    station = StrictCharField(max_length=10, help_text="Station code")
     source = serializers.ChoiceField(choices=HAND_SOURCES)
-    source_notes = serializers.CharField(required=False, allow_blank=True, default="")
+    source_notes = StrictCharField(required=False, allow_blank=True, default="")
     person = PersonInputSerializer()
 
 

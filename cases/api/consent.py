@@ -4,10 +4,11 @@ allowed: 403; the read logged); every write goes through cases.services.consent.
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.fields import StrictCharField
 from people.masking import mask
 
 from .. import policies, selectors
@@ -24,13 +25,13 @@ class ConsentSerializer(serializers.Serializer):
 
     id = serializers.IntegerField(read_only=True)
     case = serializers.IntegerField(source="case_id", read_only=True)
-    scope = serializers.CharField(read_only=True)
-    decision = serializers.CharField(read_only=True)
-    method = serializers.CharField(read_only=True)
+    scope = StrictCharField(read_only=True)
+    decision = StrictCharField(read_only=True)
+    method = StrictCharField(read_only=True)
     decided_on = serializers.DateField(read_only=True)
     notes = serializers.SerializerMethodField(help_text="Sensitive: masked without view_sensitive.")
     signed_form = serializers.SerializerMethodField(help_text="The signed form's download path, or null.")
-    recorded_by = serializers.CharField(source="recorded_by.username", read_only=True)
+    recorded_by = StrictCharField(source="recorded_by.username", read_only=True)
     recorded_at = serializers.DateTimeField(read_only=True)
 
     def get_notes(self, consent) -> str:
@@ -49,10 +50,10 @@ class OverrideSerializer(serializers.Serializer):
 
     id = serializers.IntegerField(read_only=True)
     case = serializers.IntegerField(source="case_id", read_only=True)
-    scope = serializers.CharField(read_only=True)
+    scope = StrictCharField(read_only=True)
     reason = serializers.SerializerMethodField(help_text="Sensitive: masked without view_sensitive.")
-    used_for = serializers.CharField(read_only=True)
-    created_by = serializers.CharField(source="created_by.username", read_only=True)
+    used_for = StrictCharField(read_only=True)
+    created_by = StrictCharField(source="created_by.username", read_only=True)
     created_at = serializers.DateTimeField(read_only=True)
 
     def get_reason(self, override) -> str:
@@ -62,14 +63,21 @@ class OverrideSerializer(serializers.Serializer):
 # --- input ------------------------------------------------------------------------------------------------
 
 
-class ConsentInputSerializer(serializers.Serializer):
+class ConsentJsonSerializer(serializers.Serializer):
+    """A decision sent as JSON (no signed form: send it multipart)."""
+
     scope = serializers.ChoiceField(choices=ConsentScope.choices)
     decision = serializers.ChoiceField(choices=ConsentDecision.choices)
     method = serializers.ChoiceField(choices=ConsentMethod.choices)
     decided_on = serializers.DateField(
         required=False, allow_null=True, default=None, help_text="Not in the future; today when left out."
     )
-    notes = serializers.CharField(required=False, allow_blank=True, default="")
+    notes = StrictCharField(required=False, allow_blank=True, default="")
+
+
+class ConsentInputSerializer(ConsentJsonSerializer):
+    """A decision sent multipart, with its signed form (optional)."""
+
     signed_form = serializers.FileField(
         required=False, allow_null=True, default=None, help_text="Multipart only: PDF, JPEG or PNG."
     )
@@ -77,7 +85,7 @@ class ConsentInputSerializer(serializers.Serializer):
 
 class OverrideInputSerializer(serializers.Serializer):
     scope = serializers.ChoiceField(choices=ConsentScope.choices)
-    reason = serializers.CharField(allow_blank=True, help_text="Why acting without her consent: required.")
+    reason = StrictCharField(allow_blank=True, help_text="Why acting without her consent: required.")
 
 
 def _context(case) -> dict:
@@ -100,7 +108,7 @@ class ConsentListView(APIView):
 
     policy = CasePolicy
     required_actions = {"GET": policies.VIEW, "POST": policies.CHANGE}
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [JSONParser, MultiPartParser]
 
     @extend_schema(responses={200: dict})
     def get(self, request, pk):
@@ -114,7 +122,10 @@ class ConsentListView(APIView):
             }
         )
 
-    @extend_schema(request=ConsentInputSerializer, responses={201: ConsentSerializer})
+    @extend_schema(
+        request={"application/json": ConsentJsonSerializer, "multipart/form-data": ConsentInputSerializer},
+        responses={201: ConsentSerializer},
+    )
     def post(self, request, pk):
         case = selectors.access_case(request.user, pk, policies.CHANGE, purpose="consent")
         serializer = ConsentInputSerializer(data=request.data)

@@ -7,6 +7,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.fields import StrictCharField
 from people.masking import mask
 
 from .. import policies, selectors, timeline
@@ -21,7 +22,7 @@ class CaseDetailSerializer(CaseSerializer):
     follow-up's situation (`contact_status`)."""
 
     risk_reasons = serializers.SerializerMethodField(help_text="Sensitive: masked without view_sensitive.")
-    closure_reason = serializers.CharField(read_only=True)
+    closure_reason = StrictCharField(read_only=True)
     closure_notes = serializers.SerializerMethodField(help_text="Sensitive: masked without view_sensitive.")
     closure_requested_by = serializers.SerializerMethodField()
     closure_requested_at = serializers.DateTimeField(read_only=True, allow_null=True)
@@ -68,7 +69,7 @@ class CaseDetailSerializer(CaseSerializer):
 
 class RiskSerializer(serializers.Serializer):
     risk = serializers.ChoiceField(choices=Risk.choices)
-    risk_reasons = serializers.CharField(required=False, allow_blank=True, max_length=4000, default="")
+    risk_reasons = StrictCharField(required=False, allow_blank=True, max_length=4000, default="")
     version = serializers.IntegerField(
         required=True, help_text="The version you edited: a stale one answers 409 stale_version."
     )
@@ -115,10 +116,10 @@ class CaseDetailView(APIView):
 
 class TimelineItemSerializer(serializers.Serializer):
     at = serializers.DateTimeField()
-    user = serializers.CharField()
-    kind = serializers.CharField()
-    text = serializers.CharField()
-    url = serializers.CharField(allow_blank=True)
+    user = StrictCharField()
+    kind = StrictCharField()
+    text = StrictCharField()
+    url = StrictCharField(allow_blank=True)
     codes = serializers.DictField(required=False)
 
 

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.errors import IdempotencyConflict
+from core.fields import StrictCharField
 from people.masking import mask
 from people.places import label as place_label
 
@@ -32,14 +33,14 @@ from ..services import interviews as services
 
 
 def _text(max_length=None, help_text=None):
-    return serializers.CharField(
+    return StrictCharField(
         max_length=max_length, required=False, allow_blank=True, default="", help_text=help_text
     )
 
 
 def _codes(help_text):
     return serializers.ListField(
-        child=serializers.CharField(max_length=40), required=False, default=list, help_text=help_text
+        child=StrictCharField(max_length=40), required=False, default=list, help_text=help_text
     )
 
 
@@ -61,8 +62,8 @@ class RecruiterInputSerializer(serializers.Serializer):
 
 
 class RouteStopInputSerializer(serializers.Serializer):
-    kind = serializers.CharField(max_length=20, help_text="source, transit or destination")
-    place = serializers.CharField(
+    kind = StrictCharField(max_length=20, help_text="source, transit or destination")
+    place = StrictCharField(
         max_length=100,
         required=False,
         allow_null=True,

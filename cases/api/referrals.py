@@ -8,6 +8,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.fields import StrictCharField
 from people.masking import mask
 
 from .. import policies, selectors
@@ -25,7 +26,7 @@ class ReferralSerializer(serializers.Serializer):
     note = serializers.SerializerMethodField(help_text="Sensitive: masked without view_sensitive.")
     expires_at = serializers.DateTimeField(read_only=True)
     state = serializers.SerializerMethodField()
-    created_by = serializers.CharField(source="created_by.username", read_only=True)
+    created_by = StrictCharField(source="created_by.username", read_only=True)
     created_at = serializers.DateTimeField(read_only=True)
     revoked_by = serializers.SerializerMethodField()
     revoked_at = serializers.DateTimeField(read_only=True, allow_null=True)
@@ -47,18 +48,16 @@ class ReferralSerializer(serializers.Serializer):
 
 
 class ReferralInputSerializer(serializers.Serializer):
-    to_user = serializers.CharField(required=False, allow_blank=True, default="", help_text="A username.")
-    to_station = serializers.CharField(
-        required=False, allow_blank=True, default="", help_text="A station code."
-    )
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    to_user = StrictCharField(required=False, allow_blank=True, default="", help_text="A username.")
+    to_station = StrictCharField(required=False, allow_blank=True, default="", help_text="A station code.")
+    note = StrictCharField(required=False, allow_blank=True, default="")
     expires_on = serializers.DateField(
         required=False, allow_null=True, default=None, help_text="The last day of access (default: 90 days)."
     )
 
 
 class RevokeInputSerializer(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+    reason = StrictCharField(required=False, allow_blank=True, default="", max_length=500)
 
 
 def _context(case) -> dict:

@@ -3,6 +3,7 @@
 
 from rest_framework import serializers
 
+from core.fields import StrictCharField
 from people.masking import mask
 
 
@@ -11,18 +12,18 @@ class CaseSerializer(serializers.Serializer):
     sensitive (an opaque number); `name` is masked without `view_sensitive`. Dates are ISO."""
 
     id = serializers.IntegerField(read_only=True)
-    number = serializers.CharField(read_only=True)
-    station = serializers.CharField(source="station.code", read_only=True)
+    number = StrictCharField(read_only=True)
+    station = StrictCharField(source="station.code", read_only=True)
     interception = serializers.IntegerField(source="interception_id", read_only=True, allow_null=True)
     interception_number = serializers.SerializerMethodField()
     person = serializers.IntegerField(source="person.identity_id", read_only=True)
     name = serializers.SerializerMethodField(help_text="Sensitive: masked without view_sensitive.")
-    source = serializers.CharField(read_only=True)
-    status = serializers.CharField(read_only=True)
+    source = StrictCharField(read_only=True)
+    status = StrictCharField(read_only=True)
     assigned_to = serializers.SerializerMethodField(help_text="The case manager's username, or null.")
-    risk = serializers.CharField(read_only=True)
+    risk = StrictCharField(read_only=True)
     next_follow_up_on = serializers.DateField(read_only=True, allow_null=True)
-    interception_outcome = serializers.CharField(read_only=True)
+    interception_outcome = StrictCharField(read_only=True)
     opened_on = serializers.DateField(read_only=True)
     version = serializers.IntegerField(read_only=True)
 

@@ -6,6 +6,8 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.views import APIView
 
+from core.fields import StrictCharField
+
 from .. import policies, selectors
 from ..models import ClosureReason
 from ..services import workflow as services
@@ -14,17 +16,17 @@ from .detail import CaseDetailSerializer, case_answer
 
 class ClosureRequestSerializer(serializers.Serializer):
     reason = serializers.ChoiceField(choices=ClosureReason.choices)
-    notes = serializers.CharField(required=False, allow_blank=True, max_length=4000, default="")
+    notes = StrictCharField(required=False, allow_blank=True, max_length=4000, default="")
     version = serializers.IntegerField(required=False)
 
 
 class DecisionSerializer(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, max_length=4000, default="")
+    note = StrictCharField(required=False, allow_blank=True, max_length=4000, default="")
     version = serializers.IntegerField(required=False)
 
 
 class ReopenSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=4000)
+    reason = StrictCharField(max_length=4000)
     version = serializers.IntegerField(required=False)
 
 

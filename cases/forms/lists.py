@@ -49,7 +49,7 @@ class CaseApiFilterForm(forms.Form):
     status = forms.ChoiceField(required=False, choices=[("", ""), *CaseStatus.choices])
     assigned_to = forms.CharField(required=False, max_length=150)
     station = forms.CharField(required=False, max_length=10)
-    mine = forms.NullBooleanField(required=False)
+    mine = forms.ChoiceField(required=False, choices=[("", ""), ("true", "true"), ("false", "false")])
 
     def filters(self) -> CaseFilters:
         d = self.cleaned_data
@@ -58,7 +58,7 @@ class CaseApiFilterForm(forms.Form):
             status=d.get("status") or None,
             assigned_to=(d.get("assigned_to") or "").strip() or None,
             station=(d.get("station") or "").strip().upper() or None,
-            mine=bool(d.get("mine")),
+            mine=d.get("mine") == "true",
         )
 
 
