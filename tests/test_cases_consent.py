@@ -250,3 +250,15 @@ def test_the_consent_list_reads_in_a_fixed_number_of_queries(
     with django_assert_max_num_queries(14):
         response = client.get(url)
     assert len(response.json()["results"]) == 4
+
+
+def test_the_api_refuses_an_empty_or_text_part_where_the_signed_form_belongs(api, case, case_manager):
+    """Multipart carries the signed form; an empty part or text there is a 400 on `signed_form`, not "no
+    form" (the schema says a file), and records nothing. Without the part the decision is recorded."""
+    url = reverse("api:case-consents", kwargs={"pk": case.pk})
+    body = {"scope": "services", "decision": "given", "method": "written"}
+    for bad in ("", "https://example.org/form.pdf"):
+        response = api(case_manager).post(url, {**body, "signed_form": bad}, format="multipart")
+        assert response.status_code == 400 and "signed_form" in response.json()["error"]["fields"]
+    assert not Consent.objects.filter(case=case).exists()
+    assert api(case_manager).post(url, body, format="multipart").status_code == 201

@@ -8,7 +8,7 @@ from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.fields import StrictCharField
+from core.fields import StrictCharField, StrictFileField
 from people.masking import mask
 
 from .. import policies, selectors
@@ -78,7 +78,7 @@ class ConsentJsonSerializer(serializers.Serializer):
 class ConsentInputSerializer(ConsentJsonSerializer):
     """A decision sent multipart, with its signed form (optional)."""
 
-    signed_form = serializers.FileField(
+    signed_form = StrictFileField(
         required=False, allow_null=True, default=None, help_text="Multipart only: PDF, JPEG or PNG."
     )
 

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.errors import IdempotencyConflict
-from core.fields import StrictCharField
+from core.fields import StrictCharField, StrictDecimalField
 from people.masking import mask
 from people.places import label as place_label
 
@@ -88,10 +88,10 @@ class InterviewInputSerializer(serializers.Serializer):
     recruitment_method = _text(20, ", ".join(RecruitmentMethod.values))
     recruiter = RecruiterInputSerializer(required=False, allow_null=True)
     promised = _text()
-    money_paid = serializers.DecimalField(
+    money_paid = StrictDecimalField(
         max_digits=14, decimal_places=2, required=False, allow_null=True, default=None
     )
-    debt = serializers.DecimalField(
+    debt = StrictDecimalField(
         max_digits=14, decimal_places=2, required=False, allow_null=True, default=None
     )
     currency = _text(3, "ISO 4217, e.g. NPR (the default)")

@@ -51,6 +51,13 @@ class CaseApiFilterForm(forms.Form):
     station = forms.CharField(required=False, max_length=10)
     mine = forms.ChoiceField(required=False, choices=[("", ""), ("true", "true"), ("false", "false")])
 
+    def clean(self):
+        cleaned = super().clean()
+        for name in ("interception", "status", "mine"):  # given, a parameter needs a value
+            if name in self.data and self.data[name] == "":
+                self.add_error(name, _("Give a value, or leave the parameter out."))
+        return cleaned
+
     def filters(self) -> CaseFilters:
         d = self.cleaned_data
         return CaseFilters(
