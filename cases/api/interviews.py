@@ -91,9 +91,7 @@ class InterviewInputSerializer(serializers.Serializer):
     money_paid = StrictDecimalField(
         max_digits=14, decimal_places=2, required=False, allow_null=True, default=None
     )
-    debt = StrictDecimalField(
-        max_digits=14, decimal_places=2, required=False, allow_null=True, default=None
-    )
+    debt = StrictDecimalField(max_digits=14, decimal_places=2, required=False, allow_null=True, default=None)
     currency = _text(3, "ISO 4217, e.g. NPR (the default)")
     route = RouteStopInputSerializer(many=True, required=False, default=list)
     travelled_with = _text()
