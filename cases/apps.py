@@ -38,3 +38,10 @@ class CasesConfig(AppConfig):
         from .people_links import case_links
 
         register_link_source(case_links)
+
+        # The interception's page names the case files it opened (interception/related.py).
+        from interception.related import register
+
+        from .interception_links import cases_of_interception
+
+        register(cases_of_interception)

@@ -31,6 +31,7 @@ from .forms import (
     whole_record_initial,
 )
 from .models import IntercepteeRole, Status
+from .related import related_records
 
 PAGE_SIZE = 25
 
@@ -108,6 +109,8 @@ def interception_detail(request, pk):
             "narrative": presenters.narrative(interception),
             "victims": victims,
             "suspects": suspects,
+            # Records opened from this one that the user may see (case files: interception/related.py).
+            "related": related_records(user, interception),
             "can_change": policies.may_change(user, interception, rights=rights),
             "can_attach": policies.may_add_attachment(user, interception, rights=rights),
             "can_delete_attachments": policies.may_delete_attachment(user, interception, rights=rights),

@@ -86,3 +86,19 @@ def test_a_case_opened_by_hand_records_its_source_and_repeats_once_per_key(bhw):
     assert created and not created_again and again == case
     assert case.source == "walk_in" and case.interception is None and case.person.full_name == "Laxmi Thapa"
     assert VictimCase.objects.count() == 1
+
+
+def test_the_interception_page_names_the_case_files_it_opened_to_those_who_may_see_them(client, monitor, bhw):
+    from django.urls import reverse
+
+    from .factories import login
+
+    interception = make_interception(monitor, bhw, people=[person("Sita Tamang"), person("Gita Rai")])
+    numbers = list(VictimCase.objects.filter(interception=interception).values_list("number", flat=True))
+    url = reverse("interception:detail", args=[interception.pk])
+    case_manager = member(Role.CASE_MANAGER, station=bhw, username="cm_page")
+    page = login(client, case_manager).get(url).content.decode()
+    assert 'id="related-records"' in page and all(number in page for number in numbers)
+    # a monitor records interceptions but does not see case files: no case number on the page
+    page = login(client, monitor).get(url).content.decode()
+    assert 'id="related-records"' not in page and not any(number in page for number in numbers)
