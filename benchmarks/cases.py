@@ -13,7 +13,8 @@ The unscoped baseline is the same work with `case_scope` returning
 every case and `can_see_sensitive` a constant: the same joins, ordering and filters, without the access
 predicate. Both read the user's access profile (one query): every page of the application reads it once
 for its header (the navigation, the "can add" buttons) whether its list is scoped or not, so it is not the
-list's cost; what the scope adds is the live referrals' lookup and the predicate in the page's queries. Scoped and unscoped runs alternate. Queries per page are counted for page sizes 20, 50 and 100
+list's cost; what the scope adds is the live referrals' lookup and the predicate in the page's queries. Scoped
+and unscoped runs alternate. Queries per page are counted for page sizes 20, 50 and 100
 (the access profile, the live referrals to the user's stations, then the page: count, ids, rows; the API:
 the page), plus the access log's own write (3 statements: lock, previous hash, insert), the same for
 every list. Writes benchmarks/cases-results.json and benchmarks/CASES.md.
@@ -45,7 +46,8 @@ NOTES = """Reading the figures:
   case manager has ~220 cases, ~110 of them open); 70% of open cases have a follow-up due, from 10 days
   overdue to 50 days ahead. No live referral (the referral branch of the scope is then left out: with
   some, it is an `id IN (...)` list, a bitmap OR of the primary key and the station index).
-- The first version of `case_scope` was `station_id = X OR EXISTS (live referral to my station)`. PostgreSQL cannot use the station index under that OR, so a station's page walked the
+- The first version of `case_scope` was `station_id = X OR EXISTS (live referral to my station)`.
+  PostgreSQL cannot use the station index under that OR, so a station's page walked the
   newest cases of every station (7,347 rows read for 50 shown): scoped ÷ unscoped was 2.8–8 (155–193 ms
   a page). `cases.selectors.case_scope` now reads the live referrals first and names them by id: the page's
   ids come from `case_station_recent_idx` (0.5 ms) and no index was added.
@@ -197,12 +199,11 @@ def unscoped():
 
 def page_work(user, filters, *, api: bool, per_page: int, scoped: bool) -> int:
     """One list page's reads (no access-log write): see the module's docstring."""
+    from accounts.access import profile_of
     from accounts.access_cache import access_memo
     from cases import selectors
     from core import keyset
     from core.pagination import CappedPaginator
-
-    from accounts.access import profile_of
 
     with access_memo(), contextlib.nullcontext() if scoped else unscoped():
         profile_of(user)  # the page header's read, scoped or not (see the module's docstring)

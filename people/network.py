@@ -19,6 +19,7 @@ people linked by two records have two edges, each naming its record.
 from __future__ import annotations
 
 from collections.abc import Callable
+from types import SimpleNamespace
 
 from django.http import Http404
 from django.urls import reverse
@@ -27,8 +28,8 @@ from accounts.roles import Action
 from audit.services import record_event
 
 from .masking import MASK, mask
-from .models import LinkKind, Person, PersonLink, Source
-from .selectors import appearance_condition, identity_scope, with_sensitive_flag
+from .models import LinkKind, Person, PersonLink
+from .selectors import appearance_condition, identity_scope, shown_records, with_sensitive_flag
 
 LinkSource = Callable[[object, set[int]], list[dict]]
 LINK_SOURCES: list[LinkSource] = []
@@ -124,7 +125,8 @@ def network(user, identity_id, depth: int = DEFAULT_DEPTH, max_nodes: int = MAX_
     Each node: {"id", "names" (masked without `view_sensitive`), "roles", "hops", "url"}. Each edge:
     {"source", "target", "kind", "kind_label", "record_type", "record_id", "record_number", "record_url"}
     (+ "reason" for a manual link). An identity the user may not see answers Http404. The read is logged
-    once as `person.network` naming the interceptions whose appearances or links the answer showed."""
+    once as `person.network` naming the interceptions and case files whose appearances or links the answer
+    showed."""
     try:
         root = int(identity_id)
     except (TypeError, ValueError, OverflowError):
@@ -161,13 +163,11 @@ def network(user, identity_id, depth: int = DEFAULT_DEPTH, max_nodes: int = MAX_
         frontier = found
     kept = [e for e in edges.values() if e["a"] in hops and e["b"] in hops]
 
-    nodes, shown_records = _nodes(user, hops, kept)
-    for edge in kept:
-        if edge["record_type"] == Source.INTERCEPTION:
-            shown_records.add(edge["record_id"])
+    nodes, shown = _nodes(user, hops, kept)
+    for edge in kept:  # the records the links cite (an interception, a case file)
+        shown.append(SimpleNamespace(source=edge["record_type"], record_id=edge["record_id"]))
         for source, record_id in edge.get("cites", ()):
-            if source == Source.INTERCEPTION and record_id:
-                shown_records.add(record_id)
+            shown.append(SimpleNamespace(source=source, record_id=record_id))
     kinds = dict(LinkKind.choices)
     out_edges = []
     for edge in sorted(kept, key=lambda e: (min(hops[e["a"]], hops[e["b"]]), _edge_key(e))):
@@ -195,19 +195,19 @@ def network(user, identity_id, depth: int = DEFAULT_DEPTH, max_nodes: int = MAX_
             "nodes": len(nodes),
             "edges": len(out_edges),
             "truncated": truncated,
-            "interceptions": sorted(shown_records),
+            **shown_records(shown),
         },
     )
     return {"root": root, "depth": depth, "truncated": truncated, "nodes": nodes, "edges": out_edges}
 
 
-def _nodes(user, hops: dict[int, int], edges: list[dict]) -> tuple[list[dict], set[int]]:
+def _nodes(user, hops: dict[int, int], edges: list[dict]) -> tuple[list[dict], list]:
     """The nodes with the names of their appearances `user` may see (one query), masked where the user
-    lacks `view_sensitive`, and the roles the edges saw them in; and the interceptions those
-    appearances are on."""
+    lacks `view_sensitive`, and the roles the edges saw them in; and the appearances shown (their source and
+    record, for the access log)."""
     condition = appearance_condition(user, Action.VIEW)
     names: dict[int, list[str]] = {i: [] for i in hops}
-    records: set[int] = set()
+    records: list = []  # the appearances shown (their source and record), for the access log
     if condition is not None:
         rows = (
             with_sensitive_flag(Person.objects.filter(condition, identity_id__in=list(hops)), user)
@@ -218,8 +218,7 @@ def _nodes(user, hops: dict[int, int], edges: list[dict]) -> tuple[list[dict], s
             value = mask(full_name, bool(allowed))
             if value and value not in names[identity_id]:
                 names[identity_id].append(value)
-            if source == Source.INTERCEPTION and record_id:
-                records.add(record_id)
+            records.append(SimpleNamespace(source=source, record_id=record_id))
     roles: dict[int, list[str]] = {i: [] for i in hops}
     for edge in edges:
         for end, key in ((edge["a"], "a_role"), (edge["b"], "b_role")):

@@ -167,8 +167,8 @@ def sides(user, identity_ids, *, names_only: bool = False) -> dict[int, Side]:
     return out
 
 
-def _interceptions(side_list) -> list[int]:
-    return selectors.interception_ids(a for side in side_list for a in side.appearances)
+def _records(side_list) -> dict[str, list[int]]:
+    return selectors.shown_records(a for side in side_list for a in side.appearances)
 
 
 def _stations(side_list) -> list[str]:
@@ -197,7 +197,7 @@ def review_queue(user, *, limit: int = QUEUE_LIMIT) -> list[Pair]:
         object_type="matchsuggestion",
         object_ids=[s.pk for s in rows],
         stations=_stations(seen.values()),
-        details={"count": len(rows), "interceptions": _interceptions(seen.values())},
+        details={"count": len(rows), **_records(seen.values())},
     )
     return pairs
 
@@ -223,7 +223,7 @@ def access_suggestion(user, pk) -> Pair:
         stations=_stations(seen.values()),
         details={
             "identities": [suggestion.identity_id, suggestion.candidate_id],
-            "interceptions": _interceptions(seen.values()),
+            **_records(seen.values()),
         },
     )
     return Pair(suggestion=suggestion, left=seen[suggestion.identity_id], right=seen[suggestion.candidate_id])
@@ -286,7 +286,7 @@ def identity_matches(user, pk, *, limit: int = 10) -> list[dict]:
         object_type="identity",
         object_id=pk,
         stations=_stations(seen.values()),
-        details={"hits": len(found), "interceptions": _interceptions(seen.values())},
+        details={"hits": len(found), **_records(seen.values())},
     )
     return [
         {"id": s.identity_id, "names": seen[s.identity_id].names, "score": s.score, "reasons": s.reasons}
@@ -378,6 +378,6 @@ def form_suggestions(user, data: Mapping) -> list[Side]:
         object_type="identity",
         object_ids=[s.identity_id for s in shown],
         stations=_stations(shown),
-        details={"hits": len(shown), "interceptions": _interceptions(shown)},
+        details={"hits": len(shown), **_records(shown)},
     )
     return shown

@@ -134,6 +134,22 @@ def interception_ids(appearances) -> list[int]:
     return sorted({p.record_id for p in appearances if p.source == Source.INTERCEPTION and p.record_id})
 
 
+# The key of each kind of record in an access-log event of a read of people (`shown_records`).
+RECORD_KEYS = {Source.INTERCEPTION: "interceptions", Source.CASE: "cases"}
+
+
+def shown_records(appearances) -> dict[str, list[int]]:
+    """What a read of people names in its access-log event: the ids of the records these appearances are
+    on, per kind: `{"interceptions": [...]}` always, `"cases": [...]` when a case file's appearance was
+    shown (anything with `source` and `record_id`)."""
+    found: dict[str, set[int]] = {key: set() for key in RECORD_KEYS.values()}
+    for p in appearances:
+        key = RECORD_KEYS.get(p.source)
+        if key and p.record_id:
+            found[key].add(p.record_id)
+    return {key: sorted(ids) for key, ids in found.items() if ids or key == "interceptions"}
+
+
 def record_labels(appearances) -> dict[int, dict]:
     """{appearance id: {"number", "url", "station", "role", "role_label", ...}} for these appearances
     (anything with `id`, `source`), one call per record type to the registry `RECORD_LABELS`."""
@@ -201,7 +217,7 @@ def search_people(user, q: str, *, limit: int = SEARCH_LIMIT) -> list[dict]:
         details={
             "hits": len(results),
             "query_hash": query_digest(q),
-            "interceptions": interception_ids(shown),
+            **shown_records(shown),
         },
     )
     return results
@@ -301,14 +317,14 @@ def access_identity(user, pk) -> dict:
         if row["can_see_sensitive"] and row["phone"] and row["phone"] not in phone_display:
             phones.append(row["phone"])
             phone_display[row["phone"]] = row["phone_display"]
-    interceptions = interception_ids(appearances)
+    records = shown_records(appearances)
     record_event(
         actor=user,
         action="person.view",
         object_type="identity",
         object_id=pk,
         stations=[p.station for p in appearances],
-        details={"interceptions": interceptions, "appearances": len(appearances)},
+        details={**records, "appearances": len(appearances)},
     )
     gender = _gender(appearances)
     return {
@@ -320,7 +336,7 @@ def access_identity(user, pk) -> dict:
         "gender_label": str(Gender(gender).label),
         "birth_year": _estimate_birth_year(appearances),
         "appearances": rows,
-        "interceptions": interceptions,
+        "interceptions": records["interceptions"],
     }
 
 

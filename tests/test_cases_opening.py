@@ -102,3 +102,16 @@ def test_the_interception_page_names_the_case_files_it_opened_to_those_who_may_s
     # a monitor records interceptions but does not see case files: no case number on the page
     page = login(client, monitor).get(url).content.decode()
     assert 'id="related-records"' not in page and not any(number in page for number in numbers)
+
+
+def test_a_read_of_her_identity_names_the_case_file_it_showed_in_the_access_log(api, monitor, bhw):
+    from django.urls import reverse
+
+    interception = make_interception(monitor, bhw, people=[person("Sita Tamang")])
+    case = VictimCase.objects.get(interception=interception)
+    case_manager = member(Role.CASE_MANAGER, station=bhw, username="cm_identity")
+    response = api(case_manager).get(reverse("api:person", args=[case.person.identity_id]))
+    assert response.status_code == 200
+    assert {a["record_type"] for a in response.json()["appearances"]} == {"interception", "case"}
+    event = AccessEvent.objects.filter(action="person.view", actor=case_manager).get()
+    assert event.details["interceptions"] == [interception.pk] and event.details["cases"] == [case.pk]

@@ -1,7 +1,8 @@
 """Every write of case files (docs/cases.md), one module per part of the file:
 
 - `opening`: opening cases (from a submitted interception, or by hand), numbering;
-- `workflow`: assignment, risk, closure request and approval, reopening;
+- `assignment`: giving a case to a case manager of its station;
+- `workflow`: risk, closure request, approval or refusal, reopening;
 - `consent`: consent decisions and overrides;
 - `interviews`: victim interviews (Palermo derivation, home-situation alarms);
 - `care`: services and follow-ups (with what became of the interception);
