@@ -12,7 +12,7 @@ from people.phones import display as phone_display
 
 from .. import policies, selectors, timeline
 from ..forms.workflow import ClosureDecisionForm, ClosureRequestForm, ReopenForm, RiskForm
-from ..models import CaseStatus, Consent, ConsentScope, FollowUp, Interview, Referral, Service
+from ..models import CaseStatus, ConsentScope
 from .assignment import assign_context
 
 
@@ -69,21 +69,11 @@ def page_context(request, case, **forms) -> dict:
     sensitive = bool(case.can_see_sensitive)
     held = policies.rights_at(user, case.station)
     rights = rights_of(user, case, held)
-    consents = list(
-        Consent.objects.filter(case=case).select_related("recorded_by").order_by("-recorded_at", "-id")
-    )
-    interviews = list(
-        Interview.objects.filter(case=case).select_related("conducted_by").order_by("-conducted_on", "-id")
-    )
-    services = list(
-        Service.objects.filter(case=case).select_related("created_by").order_by("-started_on", "-id")
-    )
-    follow_ups = list(FollowUp.objects.filter(case=case).select_related("done_by").order_by("due_on", "id"))
-    referrals = list(
-        Referral.objects.filter(case=case)
-        .select_related("to_user", "to_station", "created_by", "revoked_by")
-        .order_by("-created_at", "-id")
-    )
+    consents = list(selectors.consents_of(case))
+    interviews = list(selectors.interviews_of(case))
+    services = list(selectors.services_of(case))
+    follow_ups = list(selectors.follow_ups_of(case))
+    referrals = list(selectors.referrals_of(case))
     summary = selectors.case_summary(case, consents=consents, interviews=interviews, follow_ups=follow_ups)
     scopes = dict(ConsentScope.choices)
     person = case.person
