@@ -13,7 +13,7 @@ HELP = {
     ),
     Rule.EXPORT_FINISHED: _("An export you asked for is ready, or has failed."),
     Rule.SECURITY: _("Repeated failed logins or denied accesses (administrators)."),
-    # case files (helper 5: docs/alerts.md)
+    # case files (docs/alerts.md)
     Rule.CASE_UNASSIGNED: _("A new case at your station has no case manager yet (station managers)."),
     Rule.CASE_ASSIGNED: _("A case was assigned to you."),
     Rule.HOME_ALARM: _(

@@ -32,7 +32,7 @@ class CasesConfig(AppConfig):
 
         RECORD_LABELS["case"] = record_labels
 
-        # The network of people links a recruiter named in a victim interview to the case's person (helper 6).
+        # The network of people links a recruiter named in a victim interview to the case's person.
         from people.network import register_link_source
 
         from .people_links import case_links

@@ -10,17 +10,35 @@ the same way in pages, API and exports (`can_see_sensitive`).
 checks the policy and writes the read to the access log.
 """
 
+from dataclasses import dataclass
+from datetime import date
+
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Value
-from django.db.models.functions import Now
+from django.db.models import (
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce, Now
 from django.http import Http404
 
 from accounts.access import NEVER, Grants, predicate, profile_of
-from accounts.roles import Action, roles_granting
+from accounts.models import Membership, Station
+from accounts.roles import Action, Role, roles_granting
 from audit.services import record_denied, record_event
+from core.pagination import CappedPage, CappedPaginator
 
 from . import policies
-from .models import CaseGroupObjectPermission, CaseUserObjectPermission, Referral, VictimCase
+from .models import CaseGroupObjectPermission, CaseStatus, CaseUserObjectPermission, Referral, VictimCase
 
 CASE = "case"
 GRANTS = Grants(CaseUserObjectPermission, CaseGroupObjectPermission, "victimcase", expires_field="expires_at")
@@ -126,21 +144,8 @@ def reload(case: VictimCase) -> VictimCase:
     return fresh
 
 
-# --- helper 1: lists ("My cases", the station's cases), assignment choices ---------------------------------
+# --- lists ("My cases", the station's cases), assignment choices ---------------------------------
 
-from dataclasses import dataclass  # noqa: E402
-from datetime import date  # noqa: E402
-
-from django.contrib.auth import get_user_model  # noqa: E402
-from django.db.models import F, IntegerField, Subquery  # noqa: E402
-from django.db.models.expressions import RawSQL  # noqa: E402
-from django.db.models.functions import Coalesce  # noqa: E402
-
-from accounts.models import Membership, Station  # noqa: E402
-from accounts.roles import Role  # noqa: E402
-from core.pagination import CappedPage, CappedPaginator  # noqa: E402
-
-from .models import CaseStatus  # noqa: E402
 
 # "My cases" in the API is walked by keyset on these (all ascending): the next follow-up due (none: last),
 # then the newest, then the highest id. `age_key` is the number of days from opening to 9999-12-31.
@@ -306,7 +311,7 @@ def stations_to_open_at(user) -> QuerySet[Station]:
     )
 
 
-# --- helper 3: consent ----------------------------------------------------------------------------------
+# --- consent ----------------------------------------------------------------------------------
 # Consent rows are append-only: the latest row per scope is in force (docs/cases.md "Consent").
 
 
@@ -378,7 +383,7 @@ def research_refused_condition(prefix: str = "") -> Q:
     return Q(Exists(refused))
 
 
-# --- helper 5: services and follow-ups of a case the caller already fetched through access_case ----------
+# --- services and follow-ups of a case the caller already fetched through access_case ----------
 
 
 def services_of(case: VictimCase):
@@ -415,7 +420,7 @@ def follow_up_of(case: VictimCase, follow_up_pk):
         raise Http404("No such follow-up.") from None
 
 
-# --- helper 2: the case's summary (page header, API detail) ----------------------------------------------
+# --- the case's summary (page header, API detail) ----------------------------------------------
 
 
 def case_summary(case: VictimCase, *, consents=None, interviews=None, follow_ups=None) -> dict:
@@ -455,7 +460,7 @@ def case_summary(case: VictimCase, *, consents=None, interviews=None, follow_ups
     }
 
 
-# --- helper 4: victim interviews of a case the caller already fetched through access_case ---------------
+# --- victim interviews of a case the caller already fetched through access_case ---------------
 
 
 def interviews_of(case: VictimCase):

@@ -179,7 +179,7 @@ def _initial_people(interception):
             "nationality": str(r.person.nationality or ""),
             "consent_to_use_information": r.consent_to_use_information,
             "consent_to_use_photo": r.consent_to_use_photo,
-            **person_whole_record_initial(r),  # destination, purpose, suspect role (helper 2)
+            **person_whole_record_initial(r),  # destination, purpose, suspect role
         }
         for r in interception.interceptees.all()
     ]

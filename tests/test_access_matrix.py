@@ -25,7 +25,7 @@ OUTSIDERS = ["no_role", "other_station", "other_country"]
 ACTORS = ["anon", *OUTSIDERS, *ROLES]
 VIEWERS = {"monitor", "station_manager", "case_manager", "legal_officer", "country_director"}
 SENSITIVE = {"monitor", "station_manager", "case_manager", "legal_officer"}
-# who review matches of people and see names (`match_person` and `view_sensitive`, helper 3)
+# who review matches of people and see names (`match_person` and `view_sensitive`)
 REVIEWERS = {"station_manager", "case_manager", "legal_officer"}
 LINKERS = {"station_manager", "case_manager", "legal_officer", "country_director"}  # `match_person`
 # case files (docs/cases.md "Who sees what"): who sees the case, who works on it
@@ -142,7 +142,7 @@ TABLE = {
     "api/v1/exports/<int:pk>/download/": [("get", None, only(401, 200, ["station_manager"]))],
     "api/v1/notifications/": [("get", None, cell(401, 200))],
     "api/v1/notifications/<int:pk>/read/": [("post", {}, only(401, 200, ["station_manager"]))],
-    # person search (helper 2): users who may read names somewhere search; others get 404 (the API list: 403)
+    # person search: users who may read names somewhere search; others get 404 (the API list: 403)
     "people/": [("get", None, only(302, 200, [*SENSITIVE, "other_station", "other_country"]))],
     "people/<int:pk>/": [("get", None, only(302, 200, SENSITIVE))],
     # no `q`: 400 for those who may search
@@ -159,7 +159,7 @@ TABLE = {
     # route counts over one's own scope (none for a user without a role)
     "interceptions/routes/": [("get", None, cell(302, 200))],
     "api/v1/routes/": [("get", None, cell(401, 200))],
-    # match review (helper 3): reviewers (`match_person`) who see both sides with names; the queue answers any
+    # match review: reviewers (`match_person`) who see both sides with names; the queue answers any
     # reviewer (a director's is empty); a POST without input redirects with a message (pages) or is a 400
     "people/matches/": [("get", None, only(302, 200, [*REVIEWERS, "country_director"]))],
     "people/matches/<int:pk>/": [("get", None, only(302, 200, REVIEWERS))],
@@ -185,7 +185,7 @@ TABLE = {
     "api/v1/matches/<int:pk>/reject/": [
         ("post", {}, only(401, {200, 400}, REVIEWERS, default=403, country_director=404))
     ],
-    # case lists, opening by hand, assignment (helper 1)
+    # case lists, opening by hand, assignment
     "cases/": [("get", None, cell(302, 200))],
     "cases/new/": [
         ("get", None, only(302, 200, ["station_manager", "case_manager"])),
@@ -203,7 +203,7 @@ TABLE = {
             cell(401, 404, station_manager=400, case_manager=403, legal_officer=403, country_director=403),
         )
     ],
-    # the case page, its history, workflow (helper 2): the world case is active, assigned to r_case_manager
+    # the case page, its history, workflow: the world case is active, assigned to r_case_manager
     "cases/<int:pk>/": [("get", None, only(302, 200, CASE_VIEWERS))],
     "cases/<int:pk>/history/": [("get", None, only(302, 200, CASE_VIEWERS))],
     # an empty form re-renders the case page with its errors
@@ -231,7 +231,7 @@ TABLE = {
     "api/v1/cases/<int:pk>/reopen/": [
         ("post", {}, only(401, 403, CASE_VIEWERS - CASE_WORKERS, **dict.fromkeys(CASE_WORKERS, 400)))
     ],
-    # consent and referrals (helper 3): workers (case managers, station managers) record consent and refer;
+    # consent and referrals: workers (case managers, station managers) record consent and refer;
     # legal officers and directors see the case but may not (pages 404, API 403); the signed form needs
     # view_sensitive; overrides are the station manager's. The world's referral is revoked by the first
     # worker to reach a revoke route; revoking it again is an illegal transition (page: a message; API 409).
@@ -299,7 +299,7 @@ TABLE = {
             ),
         )
     ],
-    # victim interviews (helper 4): workers record and edit (an empty form re-renders with its errors);
+    # victim interviews: workers record and edit (an empty form re-renders with its errors);
     # every case viewer reads (masked without view_sensitive)
     "cases/<int:pk>/interviews/new/": [
         ("get", None, only(302, 200, CASE_WORKERS)),
@@ -318,7 +318,7 @@ TABLE = {
         ("get", None, only(401, 200, CASE_VIEWERS)),
         ("patch", {}, only(401, 403, CASE_VIEWERS - CASE_WORKERS, **dict.fromkeys(CASE_WORKERS, 400))),
     ],
-    # services and follow-ups (helper 5): the forms for the case's workers (a viewer who may not work on it:
+    # services and follow-ups: the forms for the case's workers (a viewer who may not work on it:
     # 404, as a case out of reach); an empty POST re-renders the form with its errors (200) or is a 400; an
     # empty PATCH never records the world's follow-up as done, so the statuses hold in any order
     "cases/<int:pk>/services/new/": [

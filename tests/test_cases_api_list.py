@@ -1,4 +1,4 @@
-"""`GET /api/v1/cases/` and `POST /api/v1/cases/` (helper 1)."""
+"""`GET /api/v1/cases/` and `POST /api/v1/cases/`."""
 
 import pytest
 from django.db import connection
@@ -9,8 +9,8 @@ from audit.models import AccessEvent
 from cases.models import CaseSource, VictimCase
 from cases.services.opening import PersonData, case_open
 
+from .case_builders import case_manager, days, open_case, set_case
 from .factories import member
-from .test_cases_h1_support import case_manager, days, open_case, set_case
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/cases/"

@@ -1,4 +1,4 @@
-"""Assigning a case to a case manager: the page, the API, the audit, the alerts (helper 1)."""
+"""Assigning a case to a case manager: the page, the API, the audit, the alerts."""
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,8 +11,8 @@ from audit.models import AccessEvent
 from cases.services.assignment import case_assign
 from core.errors import StaleVersionError, TransitionError
 
+from .case_builders import case_manager, open_case, set_case
 from .factories import login, member
-from .test_cases_h1_support import case_manager, open_case, set_case
 
 pytestmark = pytest.mark.django_db
 

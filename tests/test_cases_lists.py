@@ -1,4 +1,4 @@
-"""The case list page ("My cases" and the station's cases) and opening a case by hand (helper 1)."""
+"""The case list page ("My cases" and the station's cases) and opening a case by hand."""
 
 import re
 
@@ -12,8 +12,8 @@ from accounts.roles import Role
 from audit.models import AccessEvent
 from cases.models import CaseSource, VictimCase
 
+from .case_builders import case_manager, days, open_case, set_case
 from .factories import login, member
-from .test_cases_h1_support import case_manager, days, open_case, set_case
 
 pytestmark = pytest.mark.django_db
 

@@ -75,7 +75,7 @@ def test_autosave_creates_one_draft_then_updates_it(client_for, monitor, bhw):
     assert Interception.objects.count() == 1
     assert record.place == "Belahiya checkpoint" and record.version == 2 and record.status == "draft"
     row = record.interceptees.get()
-    assert answer["people"] == [{"index": 0, "id": row.pk}]  # for a photo of that person (helper 4)
+    assert answer["people"] == [{"index": 0, "id": row.pk}]  # for a photo of that person
 
 
 def test_two_autosaves_with_the_same_key_never_make_two_records(client_for, monitor, bhw):

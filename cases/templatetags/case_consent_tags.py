@@ -1,4 +1,4 @@
-"""Template filters of the consent and referral parts of the case page (helper 3): what is in force per
+"""Template filters of the consent and referral parts of the case page: what is in force per
 scope, and a referral's state. They read only what the view gave the template (no query)."""
 
 from django import template

@@ -1,4 +1,4 @@
-"""Shared builders of helper 1's case tests (lists, assignment, the API list)."""
+"""Builders shared by the case list, assignment and API list tests."""
 
 from datetime import timedelta
 
