@@ -59,6 +59,7 @@ bench: install services
 	@$(PY) -m benchmarks.pageweight
 	@$(PY) -m benchmarks.people --size 100k
 	@$(PY) -m benchmarks.cases
+	@$(PY) -m benchmarks.prosecution
 	@$(PY) -m benchmarks.people --size 1m
 
 lint: install

@@ -88,13 +88,14 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         Role.AUDITOR: frozenset(),
         Role.ADMIN: frozenset(),
     },
-    # Legal cases arrive with a later issue; their rights are settled here already so the documented table
-    # covers them.
+    # Legal cases (prosecution/, docs/prosecution.md): the station's legal officers and managers work on them
+    # (`verify`: a second user verifies an arrest); directors see them masked; case managers see only the
+    # legal status of their victims' cases, on the case file (not the legal case itself).
     "legal_case": {
         Role.MONITOR: frozenset(),
-        Role.STATION_MANAGER: frozenset({V}),
-        Role.CASE_MANAGER: frozenset({V}),
-        Role.LEGAL_OFFICER: frozenset({V, A, C, D, E, S, SH}),
+        Role.STATION_MANAGER: frozenset({V, A, C, VF, E, S, SH}),
+        Role.CASE_MANAGER: frozenset(),
+        Role.LEGAL_OFFICER: frozenset({V, A, C, VF, D, E, S, SH}),
         Role.COUNTRY_DIRECTOR: frozenset({V, E}),
         Role.AUDITOR: frozenset(),
         Role.ADMIN: frozenset(),

@@ -26,5 +26,10 @@ class AlertsConfig(AppConfig):
         events.subscribe("case.home_alarm", case_alerts.on_home_alarm)
         events.subscribe("case.follow_up_due", case_alerts.on_follow_up_due)
         events.subscribe("case.closure_requested", case_alerts.on_closure_requested)
+        # prosecution: in its transaction (docs/prosecution.md).
+        from . import legal_alerts
+
+        events.subscribe("legal_case.hearing_due", legal_alerts.on_hearing_due)
+        events.subscribe("legal_case.reoffending", legal_alerts.on_reoffending)
         for name in ("mfa.device_enrolled", "mfa.device_replaced", "mfa.recovery_codes_issued"):
             events.subscribe(name, services.notify_account_security)

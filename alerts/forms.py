@@ -22,6 +22,12 @@ HELP = {
     ),
     Rule.FOLLOW_UP_DUE: _("A follow-up of a case you manage is due or overdue (once a day until done)."),
     Rule.CLOSURE_REQUESTED: _("A case at your station waits for your approval to close (station managers)."),
+    # legal cases (docs/alerts.md)
+    Rule.HEARING_DUE: _("A legal case at your station has a hearing in 3 days, or today (legal officers)."),
+    Rule.REOFFENDING: _(
+        "Someone convicted in an earlier legal case is a suspect in a new one at your station "
+        "(legal officers)."
+    ),
 }
 
 

@@ -20,6 +20,8 @@ class Rule(models.TextChoices):
     HOME_ALARM = "home_alarm", _("Home-situation alarms at or above the threshold")
     FOLLOW_UP_DUE = "follow_up_due", _("Follow-up due or overdue")
     CLOSURE_REQUESTED = "closure_requested", _("Case closure waiting for approval")
+    HEARING_DUE = "hearing_due", _("Hearing in 3 days or today")
+    REOFFENDING = "reoffending", _("A convicted trafficker in a new legal case")
 
 
 # Whether a rule is also e-mailed when the user has not chosen (docs/alerts.md, "Preferences").
@@ -33,6 +35,8 @@ EMAIL_BY_DEFAULT: dict[str, bool] = {
     Rule.HOME_ALARM: True,
     Rule.FOLLOW_UP_DUE: False,
     Rule.CLOSURE_REQUESTED: False,
+    Rule.HEARING_DUE: True,
+    Rule.REOFFENDING: True,
 }
 
 

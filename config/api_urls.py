@@ -28,6 +28,7 @@ urlpatterns = [
     path("routes/", RoutesView.as_view(), name="routes"),
     path("", include("people.api_urls")),
     path("", include("cases.api_urls")),
+    path("", include("prosecution.api_urls")),
     path("", include("audit.api_urls")),
     path("", include("alerts.api_urls")),
     path("", include("exports.api_urls")),

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "people",
     "interception",
     "cases",
+    "prosecution",
     "alerts",
     "exports",
 ]
@@ -240,6 +241,9 @@ CELERY_BEAT_SCHEDULE = {
     # Case files (docs/cases.md): follow-ups due or overdue remind their case manager, once per follow-up
     # and day, early in Nepal's morning (00:15 UTC is 06:00 at UTC+05:45).
     "remind-follow-ups": {"task": "cases.tasks.remind_follow_ups", "schedule": crontab(minute=15, hour=0)},
+    # Prosecution (docs/prosecution.md): hearings 3 days ahead and on the day remind the case's legal
+    # officers, once per hearing and day.
+    "remind-hearings": {"task": "prosecution.tasks.remind_hearings", "schedule": crontab(minute=20, hour=0)},
 }
 # Outbox: seconds between relay rounds, how long one broker attempt may take, days sent rows are kept.
 OUTBOX_RELAY_INTERVAL = env.float("OUTBOX_RELAY_INTERVAL", default=5.0)

@@ -18,6 +18,7 @@ urlpatterns = [
     path("interceptions/", include("interception.urls")),
     path("people/", include("people.urls")),
     path("cases/", include("cases.urls")),
+    path("legal-cases/", include("prosecution.urls")),
     path("audit/", include("audit.urls")),
     path("notifications/", include("alerts.urls")),
     path("exports/", include("exports.urls")),

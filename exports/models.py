@@ -10,6 +10,7 @@ class ExportKind(models.TextChoices):
     INTERCEPTIONS = "interceptions", _("Interceptions")
     PERSONS = "persons", _("People on interceptions")
     CASES = "cases", _("Victim case files")
+    LEGAL_CASES = "legal_cases", _("Legal cases (one row per charge)")
 
 
 class ExportFormat(models.TextChoices):

@@ -54,6 +54,9 @@ from interception.selectors import GRANTS, InterceptionFilters
 from people.masking import mask
 from people.models import Place
 from people.places import label as place_label
+from prosecution.models import Charge
+from prosecution.selectors import GRANTS as LEGAL_CASE_GRANTS
+from prosecution.selectors import legal_case_scope
 
 AGE_BANDS = [(0, 13, "0-13"), (14, 17, "14-17"), (18, 24, "18-24"), (25, 34, "25-34"), (35, 49, "35-49")]
 
@@ -736,6 +739,195 @@ def _case_refs(chunk, ctx: Context) -> tuple[set, set]:
     return set(), set()  # usernames and codes come in the row's own statement
 
 
+# --- legal cases (docs/exports.md "Legal cases") --------------------------------------------------------
+# One row per charge: suspect × court case × statute, with the verdict and the sentence. The legal case, its
+# court case, the suspect's appearance and the statutes come in the row's own statement (joins on foreign
+# keys); nothing is read per row. Only the suspect's name is sensitive; the complaint and court case numbers
+# are left out of de-identified files with every other number.
+
+
+def legal_case_rows_queryset(user, f) -> QuerySet[Charge]:
+    """What the user may export: the charges of the legal cases where they hold `export` on legal cases
+    (prosecution's own scope), with the export's filters (exports.selectors.LegalCaseExportFilters) on the
+    legal case; each row marked with whether the suspect's name may be shown (view_sensitive on the legal
+    case)."""
+    cases = f.apply(legal_case_scope(user, Action.EXPORT))
+    qs = Charge.objects.filter(legal_case__in=cases.values("pk"))
+    qs = annotate_allowed(
+        qs,
+        user,
+        "legal_case",
+        Action.VIEW_SENSITIVE,
+        "can_see_sensitive",
+        station_field="legal_case__station",
+        grants=LEGAL_CASE_GRANTS,
+        object_field="legal_case",
+    )
+    return qs.order_by("-legal_case__opened_on", "-legal_case_id", "suspect_id", "court_case_id", "id")
+
+
+def _legal_case_deidentify(qs: QuerySet[Charge]) -> QuerySet[Charge]:
+    """A de-identified file leaves out the rows of a suspect who refused or withdrew research use (the same
+    rule for every person, whatever her part in the record)."""
+    return qs.filter(~research_refused("suspect__person__identity_id"))
+
+
+def legal_case_values(qs: QuerySet[Charge], ctx: Context) -> QuerySet:
+    columns = [
+        "pk",
+        "legal_case_id",
+        "legal_case__station__code",
+        "legal_case__stage",
+        "legal_case__opened_on",
+        "legal_case__complaint_filed_on",
+        "court_case__court__name",
+        "suspect__person_id",
+        "suspect__person__gender",
+        "suspect__person__age",
+        "suspect__role",
+        "suspect__arrest_status",
+        "suspect__arrest_verified_at",
+        "statute__code",
+        "statute__is_trafficking",
+        "verdict",
+        "verdict_on",
+        "convicted_under__code",
+        "convicted_under__is_trafficking",
+        "imprisonment_total_days",
+        "fine_amount",
+        "fine_currency",
+        "compensation_amount",
+        "compensation_currency",
+    ]
+    if not ctx.deidentified:
+        columns += ["legal_case__number", "legal_case__complaint_number", "court_case__number"]
+        if ctx.sensitive:
+            columns += ["can_see_sensitive", "suspect__person__full_name"]
+    return qs.values_list(*columns, named=True)
+
+
+_LEGAL_CHARGE = [
+    "suspect_role",
+    "arrest_status",
+    "arrest_verified",
+    "statute",
+    "statute_kind",
+    "verdict",
+]
+_LEGAL_SENTENCE = [
+    "convicted_under",
+    "convicted_under_kind",
+    "imprisonment_total_days",
+    "fine_amount",
+    "fine_currency",
+    "compensation_amount",
+    "compensation_currency",
+]
+
+
+def legal_case_header(*, deidentified: bool, sensitive: bool) -> list[str]:
+    if deidentified:
+        return [
+            "record",
+            "suspect",
+            "station",
+            "stage",
+            "opened_month",
+            "complaint_month",
+            "court",
+            "suspect_gender",
+            "suspect_age_band",
+            *_LEGAL_CHARGE,
+            "verdict_month",
+            *_LEGAL_SENTENCE,
+        ]
+    header = [
+        "charge_id",
+        "number",
+        "station",
+        "stage",
+        "opened_on",
+        "complaint_number",
+        "complaint_filed_on",
+        "court",
+        "court_case_number",
+        "suspect_id",
+        "suspect_gender",
+        "suspect_age",
+        *_LEGAL_CHARGE,
+        "verdict_on",
+        *_LEGAL_SENTENCE,
+    ]
+    return header + (["suspect_name"] if sensitive else [])
+
+
+def _kind_of_statute(is_trafficking) -> str:
+    """ "trafficking" or "lesser" (blank: no statute, e.g. no conviction)."""
+    if is_trafficking is None:
+        return ""
+    return "trafficking" if is_trafficking else "lesser"
+
+
+def _month(day) -> str:
+    return day.strftime("%Y-%m") if day else ""
+
+
+def legal_case_row(c, ctx: Context) -> list:
+    """The cells of one charge, in the header's order (`legal_case_header`)."""
+    charge = [
+        c.suspect__role,
+        c.suspect__arrest_status,
+        c.suspect__arrest_verified_at is not None,
+        c.statute__code,
+        _kind_of_statute(c.statute__is_trafficking),
+        c.verdict,
+    ]
+    sentence = [
+        c.convicted_under__code or "",
+        _kind_of_statute(c.convicted_under__is_trafficking),
+        c.imprisonment_total_days,
+        c.fine_amount,
+        c.fine_currency,
+        c.compensation_amount,
+        c.compensation_currency,
+    ]
+    if ctx.deidentified:
+        return [
+            pseudonym("legal_case", c.legal_case_id, ctx.key),
+            pseudonym("person", c.suspect__person_id, ctx.key),
+            c.legal_case__station__code,
+            c.legal_case__stage,
+            _month(c.legal_case__opened_on),
+            _month(c.legal_case__complaint_filed_on),
+            c.court_case__court__name,
+            c.suspect__person__gender,
+            age_band(c.suspect__person__age),
+            *charge,
+            _month(c.verdict_on),
+            *sentence,
+        ]
+    row = [
+        c.pk,
+        c.legal_case__number,
+        c.legal_case__station__code,
+        c.legal_case__stage,
+        c.legal_case__opened_on.isoformat(),
+        c.legal_case__complaint_number,
+        c.legal_case__complaint_filed_on.isoformat() if c.legal_case__complaint_filed_on else "",
+        c.court_case__court__name,
+        c.court_case__number,
+        c.suspect__person_id,
+        c.suspect__person__gender,
+        c.suspect__person__age,
+        *charge,
+        c.verdict_on.isoformat() if c.verdict_on else "",
+        *sentence,
+    ]
+    if ctx.sensitive:
+        row.append(mask(c.suspect__person__full_name, c.can_see_sensitive))
+    return row
+
+
 @dataclass(frozen=True)
 class Kind:
     queryset: Callable  # (user, filters) -> the rows the user may export, as a queryset
@@ -768,6 +960,15 @@ KINDS = {
     ),
     "cases": Kind(
         case_rows_queryset, case_values, case_header, case_row, _case_refs, "case", _case_deidentify
+    ),
+    "legal_cases": Kind(
+        legal_case_rows_queryset,
+        legal_case_values,
+        legal_case_header,
+        legal_case_row,
+        _case_refs,
+        "legal_case",
+        _legal_case_deidentify,
     ),
 }
 

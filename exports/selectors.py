@@ -15,6 +15,7 @@ RECORD_TYPE = {
     ExportKind.INTERCEPTIONS: "interception",
     ExportKind.PERSONS: "person",
     ExportKind.CASES: "case",
+    ExportKind.LEGAL_CASES: "legal_case",
 }
 # The record type whose `view_sensitive` shows the names and contacts of a kind's rows: the interception's
 # for the people on it (as on the interception page), the case file's for cases.
@@ -22,6 +23,7 @@ SENSITIVE_RECORD_TYPE = {
     ExportKind.INTERCEPTIONS: "interception",
     ExportKind.PERSONS: "interception",
     ExportKind.CASES: "case",
+    ExportKind.LEGAL_CASES: "legal_case",
 }
 
 
@@ -54,6 +56,35 @@ class CaseExportFilters:
         return qs
 
 
+@dataclass
+class LegalCaseExportFilters:
+    """The filters of a `legal_cases` export (exports.forms.LegalCaseExportFilterForm): the station, the
+    opening date range of the legal case (`opened_on`) and its stage. Rows are charges: the filters apply
+    to their legal case."""
+
+    station: str | None = None  # station code
+    date_from: date | None = None  # legal case opened on or after
+    date_to: date | None = None  # legal case opened on or before
+    stage: str | None = None
+
+    def as_details(self) -> dict:
+        """The filters for the access log and the export job."""
+        return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in self.__dict__.items() if v}
+
+    def apply(self, qs: QuerySet, prefix: str = "") -> QuerySet:
+        p = prefix
+        if self.station:
+            station_id = Station.objects.filter(code=self.station.upper()).values("pk")[:1]
+            qs = qs.filter(**{f"{p}station_id": Subquery(station_id)})
+        if self.date_from:
+            qs = qs.filter(**{f"{p}opened_on__gte": self.date_from})
+        if self.date_to:
+            qs = qs.filter(**{f"{p}opened_on__lte": self.date_to})
+        if self.stage:
+            qs = qs.filter(**{f"{p}stage": self.stage})
+        return qs
+
+
 def jobs_of(user) -> QuerySet[ExportJob]:
     """A user's own exports: nobody else's export is ever visible, whatever their role."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
@@ -80,6 +111,12 @@ def export_stations(user, kind: str, station_filter: str | None = None) -> list[
 def case_export_station_choices(user) -> list[tuple[str, str]]:
     """(code, name) of the stations where `user` may export case files: the case export form's picker."""
     stations = stations_for(user, RECORD_TYPE[ExportKind.CASES], Action.EXPORT)
+    return list(stations.order_by("code").values_list("code", "name"))
+
+
+def legal_case_export_station_choices(user) -> list[tuple[str, str]]:
+    """(code, name) of the stations where `user` may export legal cases: the legal-case export's picker."""
+    stations = stations_for(user, RECORD_TYPE[ExportKind.LEGAL_CASES], Action.EXPORT)
     return list(stations.order_by("code").values_list("code", "name"))
 
 

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from . import selectors, services
-from .forms import CaseExportFilterForm, ExportForm
+from .forms import CaseExportFilterForm, ExportForm, LegalCaseExportFilterForm
 from .models import ExportKind, ExportStatus
 
 
@@ -44,6 +44,15 @@ def export_list(request):
             if request.method == "POST" and request.POST.get("kind") == ExportKind.CASES
             else None,
             stations=selectors.case_export_station_choices(request.user),
+        )
+    if services.can_export(request.user, ExportKind.LEGAL_CASES):
+        # The legal-case export (one row per charge): station, opened since / until, stage.
+        context["legal_case_form"] = LegalCaseExportFilterForm(
+            request.POST
+            if request.method == "POST" and request.POST.get("kind") == ExportKind.LEGAL_CASES
+            else None,
+            stations=selectors.legal_case_export_station_choices(request.user),
+            auto_id="legal_%s",  # the case-file form on the same page uses the default ids
         )
     return render(request, "exports/list.html", context)
 

@@ -51,6 +51,7 @@ class Source(models.TextChoices):
 
     INTERCEPTION = "interception", _("Interception")
     CASE = "case", _("Case file")
+    LEGAL_CASE = "legal_case", _("Legal case")
 
 
 class Person(models.Model):

@@ -353,6 +353,154 @@ TABLE = {
         ("get", None, only(401, 200, CASE_VIEWERS)),
         ("patch", {}, only(401, 403, CASE_VIEWERS - CASE_WORKERS, **dict.fromkeys(CASE_WORKERS, 400))),
     ],
+    # trafficker profiles (docs/prosecution.md "Trafficker profile and recidivism"): seen by whoever sees a
+    # legal case the identity is a suspect on (a director masked), edited by those who work on one; an empty
+    # profile form saves nothing new and goes back to the profile; an empty prior record is refused
+    "legal-cases/profiles/<int:identity_pk>/": [
+        ("get", None, only(302, 200, ["station_manager", "legal_officer", "country_director"]))
+    ],
+    "legal-cases/profiles/<int:identity_pk>/edit/": [
+        ("get", None, only(302, 200, ["station_manager", "legal_officer"])),
+        ("post", {}, only(302, 302, ["station_manager", "legal_officer"])),
+    ],
+    "legal-cases/profiles/<int:identity_pk>/prior-records/new/": [
+        ("get", None, only(302, 200, ["station_manager", "legal_officer"])),
+        ("post", {}, only(302, 200, ["station_manager", "legal_officer"])),
+    ],
+    "api/v1/trafficker-profiles/<int:identity_pk>/": [
+        ("get", None, only(401, 200, ["station_manager", "legal_officer", "country_director"])),
+        ("patch", {}, only(401, 200, ["station_manager", "legal_officer"], country_director=403)),
+    ],
+    "api/v1/trafficker-profiles/<int:identity_pk>/prior-records/": [
+        ("get", None, only(401, 200, ["station_manager", "legal_officer", "country_director"])),
+        ("post", {}, only(401, 400, ["station_manager", "legal_officer"], country_director=403)),
+    ],
+    # legal cases (docs/prosecution.md "Who sees what"): station managers and legal officers work on them,
+    # directors see them masked; an empty form re-renders with its errors (pages 200, API 400)
+    "legal-cases/": [("get", None, cell(302, 200))],
+    "legal-cases/new/": [
+        ("get", None, only(302, 200, ["station_manager", "legal_officer"])),
+        ("post", {}, only(302, 200, ["station_manager", "legal_officer"])),
+    ],
+    "legal-cases/<int:pk>/": [
+        ("get", None, only(302, 200, ["station_manager", "legal_officer", "country_director"]))
+    ],
+    "legal-cases/<int:pk>/history/": [
+        ("get", None, only(302, 200, ["station_manager", "legal_officer", "country_director"]))
+    ],
+    "legal-cases/<int:pk>/edit/": [
+        ("get", None, only(302, 200, ["station_manager", "legal_officer"])),
+        ("post", {}, only(302, 200, ["station_manager", "legal_officer"])),
+    ],
+    "legal-cases/<int:pk>/stage/": [("post", {}, only(302, 200, ["station_manager", "legal_officer"]))],
+    "api/v1/legal-cases/": [
+        ("get", None, cell(401, 200)),
+        ("post", {}, cell(401, 403, station_manager=400, legal_officer=400)),
+    ],
+    "api/v1/legal-cases/<int:pk>/": [
+        ("get", None, only(401, 200, ["station_manager", "legal_officer", "country_director"])),
+        ("patch", {}, only(401, 400, ["station_manager", "legal_officer"], country_director=403)),
+    ],
+    "api/v1/legal-cases/<int:pk>/stage/": [
+        ("post", {}, only(401, 400, ["station_manager", "legal_officer"], country_director=403))
+    ],
+    "api/v1/legal-cases/<int:pk>/timeline/": [
+        ("get", None, only(401, 200, ["station_manager", "legal_officer", "country_director"]))
+    ],
+    # the prosecution funnel: numbers only, for those who see legal cases somewhere (docs/prosecution.md)
+    "legal-cases/statistics/": [
+        ("get", None, only(302, 200, ["station_manager", "legal_officer", "country_director"]))
+    ],
+    "legal-cases/statistics/<str:table>.csv": [
+        ("get", None, only(302, 200, ["station_manager", "legal_officer", "country_director"]))
+    ],
+    "api/v1/statistics/prosecution/": [
+        ("get", None, only(401, 200, ["station_manager", "legal_officer", "country_director"], default=403))
+    ],
+    # suspects, arrests, court cases, charges, verdicts, appeals (docs/prosecution.md): worked on by the
+    # station's managers and legal officers (both may verify an arrest), read by directors masked; an empty
+    # form re-renders with its errors (pages 200, API 400); the world's suspect has no arrest evidence (404)
+    **{
+        f"legal-cases/<int:pk>/{route}": [
+            ("get", None, only(302, 200, ["station_manager", "legal_officer"])),
+            ("post", {}, only(302, 200, ["station_manager", "legal_officer"])),
+        ]
+        for route in [
+            "suspects/new/",
+            "suspects/<int:suspect_pk>/arrest/",
+            "suspects/<int:suspect_pk>/verify-arrest/",
+            "court-cases/new/",
+            "charges/new/",
+            "charges/<int:charge_pk>/verdict/",
+            "charges/<int:charge_pk>/appeals/new/",
+        ]
+    },
+    "legal-cases/<int:pk>/suspects/<int:suspect_pk>/evidence/": [("get", None, cell(302, 404))],
+    **{
+        f"api/v1/legal-cases/<int:pk>/{route}": [
+            ("get", None, only(401, 200, ["station_manager", "legal_officer", "country_director"])),
+            (method, {}, only(401, 400, ["station_manager", "legal_officer"], country_director=403)),
+        ]
+        for route, method in [
+            ("suspects/", "post"),
+            ("suspects/<int:suspect_pk>/", "patch"),
+            ("court-cases/", "post"),
+            ("charges/", "post"),
+            ("charges/<int:charge_pk>/", "patch"),
+            ("charges/<int:charge_pk>/appeals/", "post"),
+        ]
+    },
+    # JSON where multipart belongs: 415 for those who may verify
+    "api/v1/legal-cases/<int:pk>/suspects/<int:suspect_pk>/verify-arrest/": [
+        ("get", None, cell(401, 405)),
+        ("post", {}, only(401, 415, ["station_manager", "legal_officer"], country_director=403)),
+    ],
+    "api/v1/charges/": [("get", None, cell(401, 200))],  # the statute catalogue: reference data
+    # victims, hearings and comments of a legal case (docs/prosecution.md): worked on by the station's
+    # managers and legal officers, read by directors masked; an empty form re-renders with its errors (pages
+    # 200, API 400). The world's comment is the legal officer's: only its author or a legal officer (who
+    # may delete at the station) deletes it; whichever of the page and the API deletes it first, the other
+    # finds it deleted (page: a message and back, 302; API: 409 illegal_transition)
+    **{
+        f"legal-cases/<int:pk>/{route}": [
+            ("get", None, only(302, 200, ["station_manager", "legal_officer"])),
+            ("post", {}, only(302, 200, ["station_manager", "legal_officer"])),
+        ]
+        for route in [
+            "victims/new/",
+            "victims/<int:victim_pk>/edit/",
+            "hearings/new/",
+            "hearings/<int:hearing_pk>/edit/",
+            "comments/new/",
+        ]
+    },
+    "legal-cases/<int:pk>/comments/<int:comment_pk>/delete/": [
+        ("get", None, only(302, 200, ["legal_officer"])),
+        ("post", {}, only(302, 302, ["legal_officer"])),
+    ],
+    "legal-cases/hearings/": [("get", None, cell(302, 200))],
+    **{
+        f"api/v1/legal-cases/<int:pk>/{route}": [
+            ("get", None, only(401, 200, ["station_manager", "legal_officer", "country_director"])),
+            (method, {}, only(401, 400, ["station_manager", "legal_officer"], country_director=403)),
+        ]
+        for route, method in [
+            ("victims/", "post"),
+            ("victims/<int:victim_pk>/", "patch"),
+            ("hearings/", "post"),
+            ("hearings/<int:hearing_pk>/", "patch"),
+            ("comments/", "post"),
+        ]
+    },
+    "api/v1/legal-cases/<int:pk>/comments/<int:comment_pk>/": [
+        ("get", None, only(401, 200, ["station_manager", "legal_officer", "country_director"])),
+        (
+            "delete",
+            None,
+            only(401, 403, ["station_manager", "country_director"], legal_officer={204, 409}),
+        ),
+    ],
+    "api/v1/hearings/": [("get", None, cell(401, 200))],
     "api/schema/": [("get", None, cell(401, 200))],
 }
 
@@ -481,10 +629,80 @@ def world(bhw, nepal):
         expires_at=timezone.now() + timedelta(days=30),
         created_by=actors["case_manager"],
     )
+    # A legal case from the interception: its suspect Ram (an appearance on the legal case), a court case, a
+    # trafficking charge, a hearing, the victim's case file, a comment, and Ram's trafficker profile
+    # (docs/prosecution.md).
+    from accounts.models import Country
+    from people.models import Person
+    from prosecution import models as pm
+
+    legal_officer = actors["legal_officer"]
+    legal_case = pm.LegalCase.objects.create(
+        number="BHW-L-2026-00001",
+        station=bhw,
+        stage="complaint_filed",
+        complaint_number="FIR 12/2083",
+        complaint_filed_on=date.today(),
+        police_station="Bhairahawa police",
+        opened_on=date.today(),
+        created_by=legal_officer,
+    )
+    legal_case.interceptions.add(interception)
+    ram = interception.interceptees.get(person__full_name="Ram").person
+    ram_here = Person.objects.create(
+        identity=ram.identity,
+        source="legal_case",
+        record_id=legal_case.pk,
+        station=bhw,
+        full_name="Ram",
+        created_by=legal_officer,
+    )
+    suspect = pm.Suspect.objects.create(
+        legal_case=legal_case, person=ram_here, picked_from=ram, created_by=legal_officer
+    )
+    nepal_country = Country.objects.get(code="NP")
+    statute, _ = pm.Statute.objects.get_or_create(
+        country=nepal_country,
+        code="HTTCA-15-1-A",
+        defaults={"title": "Buying or selling a person", "act": "HTTCA 2007", "is_trafficking": True},
+    )
+    court, _ = pm.Court.objects.get_or_create(country=nepal_country, name="Rupandehi District Court")
+    court_case = pm.CourtCase.objects.create(
+        legal_case=legal_case, court=court, number="083-CR-0001", created_by=legal_officer
+    )
+    charge = pm.Charge.objects.create(
+        legal_case=legal_case,
+        suspect=suspect,
+        court_case=court_case,
+        statute=statute,
+        created_by=legal_officer,
+    )
+    hearing = pm.Hearing.objects.create(
+        legal_case=legal_case,
+        court_case=court_case,
+        held_on=date.today() + timedelta(days=3),
+        purpose="First hearing",
+        created_by=legal_officer,
+    )
+    legal_victim = pm.LegalCaseVictim.objects.create(
+        legal_case=legal_case, victim_case=case, created_by=legal_officer
+    )
+    comment = pm.Comment.objects.create(
+        legal_case=legal_case, text="Ram's lawyer asked for time.", author=legal_officer
+    )
+    pm.TraffickerProfile.objects.create(identity=ram.identity, station=bhw, created_by=legal_officer)
     return {
         "actors": actors,
         "interception": interception,
         "case": case,
+        "legal_case": legal_case,
+        "suspect": suspect,
+        "suspect_identity": ram.identity,
+        "court_case": court_case,
+        "charge": charge,
+        "hearing": hearing,
+        "legal_victim": legal_victim,
+        "comment": comment,
         "consent": consent,
         "interview": interview,
         "service": service,
@@ -507,6 +725,7 @@ NAMESPACES = {
     "exports/": "exports:",
     "people/": "people:",
     "cases/": "cases:",
+    "legal-cases/": "prosecution:",
 }
 
 # sub-record URL arguments of case files -> the world's object
@@ -516,13 +735,19 @@ CASE_KWARGS = {
     "service_pk": "service",
     "follow_up_pk": "follow_up",
     "referral_pk": "referral",
+    "suspect_pk": "suspect",
+    "charge_pk": "charge",
+    "victim_pk": "legal_victim",
+    "hearing_pk": "hearing",
+    "comment_pk": "comment",
+    "identity_pk": "suspect_identity",
 }
 
 
 def url_for(route, name, world, fresh_attachment):
     i = world["interception"]
     kwargs = {}
-    if "pk" in route:
+    if "<int:pk>" in route or "(?P<pk>" in route:  # not `identity_pk` alone (the trafficker profiles)
         kwargs["pk"] = (
             world["export"].pk
             if "exports/" in route
@@ -534,8 +759,12 @@ def url_for(route, name, world, fresh_attachment):
             if route.startswith(("people/", "api/v1/people/"))
             else world["case"].pk
             if route.startswith(("cases/", "api/v1/cases/"))
+            else world["legal_case"].pk
+            if route.startswith(("legal-cases/", "api/v1/legal-cases/"))
             else i.pk
         )
+    if "<str:table>" in route:
+        kwargs["table"] = "funnel"
     for argument, key in CASE_KWARGS.items():
         if f"<int:{argument}>" in route:
             kwargs[argument] = world[key].pk

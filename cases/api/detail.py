@@ -2,7 +2,7 @@
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -10,10 +10,26 @@ from rest_framework.views import APIView
 from core.fields import StrictCharField
 from people.masking import mask
 
-from .. import policies, selectors, timeline
+from .. import policies, related, selectors, timeline
 from ..models import Risk
 from ..services import workflow as services
 from .serializers import CaseSerializer
+
+
+class LegalSummarySerializer(serializers.Serializer):
+    """The legal status of one legal case her case file is in: no names, no narratives."""
+
+    number = StrictCharField()
+    stage = StrictCharField()
+    stage_label = StrictCharField()
+    charges = serializers.IntegerField()
+    charge_counts = serializers.DictField(child=serializers.IntegerField())
+    charges_text = StrictCharField()
+    next_hearing = serializers.DateField(allow_null=True)
+    contact_status = StrictCharField()
+    contact_status_label = StrictCharField()
+    willing_to_testify = StrictCharField()
+    willing_to_testify_label = StrictCharField()
 
 
 class CaseDetailSerializer(CaseSerializer):
@@ -32,6 +48,10 @@ class CaseDetailSerializer(CaseSerializer):
     consents = serializers.SerializerMethodField(help_text="The decision in force per scope (absent: none).")
     willing_to_testify = serializers.SerializerMethodField()
     contact_status = serializers.SerializerMethodField()
+    legal = serializers.SerializerMethodField(
+        help_text="The legal status of the legal cases her case file is in (docs/prosecution.md): number, "
+        "stage, charges in words and counts, next hearing, her contact status and willingness to testify."
+    )
 
     def _sensitive(self, case) -> bool:
         return bool(getattr(case, "can_see_sensitive", False))
@@ -66,6 +86,16 @@ class CaseDetailSerializer(CaseSerializer):
     def get_contact_status(self, case) -> str:
         return self._summary(case)["contact_status"]
 
+    @extend_schema_field(LegalSummarySerializer(many=True))
+    def get_legal(self, case) -> list[dict]:
+        user = self.context.get("user")
+        if user is None:
+            return []
+        return [
+            {**row, "next_hearing": row["next_hearing"].isoformat() if row["next_hearing"] else None}
+            for row in related.legal_summaries(user, case)
+        ]
+
 
 class RiskSerializer(serializers.Serializer):
     risk = serializers.ChoiceField(choices=Risk.choices)
@@ -78,7 +108,7 @@ class RiskSerializer(serializers.Serializer):
 def case_answer(user, case) -> Response:
     """The case as it is now (after a write in this request), with the reader's access flag."""
     fresh = selectors.reload(case)
-    return Response(CaseDetailSerializer(fresh).data)
+    return Response(CaseDetailSerializer(fresh, context={"user": user}).data)
 
 
 class CaseDetailView(APIView):
@@ -90,7 +120,7 @@ class CaseDetailView(APIView):
     @extend_schema(responses=CaseDetailSerializer)
     def get(self, request, pk):
         case = selectors.access_case(request.user, pk, purpose="view")
-        return Response(CaseDetailSerializer(case).data)
+        return Response(CaseDetailSerializer(case, context={"user": request.user}).data)
 
     @extend_schema(request=RiskSerializer, responses=CaseDetailSerializer)
     def patch(self, request, pk):

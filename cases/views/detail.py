@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 from people.masking import mask
 from people.phones import display as phone_display
 
-from .. import policies, selectors, timeline
+from .. import policies, related, selectors, timeline
 from ..forms.workflow import ClosureDecisionForm, ClosureRequestForm, ReopenForm, RiskForm
 from ..models import CaseStatus, ConsentScope
 from .assignment import assign_context
@@ -103,6 +103,7 @@ def page_context(request, case, **forms) -> dict:
         "closure_notes": mask(case.closure_notes, sensitive),
         "reopen_reason": mask(case.reopen_reason, sensitive),
         "timeline": timeline.timeline(case),
+        "legal_summaries": related.legal_summaries(user, case),
         **_workflow_forms(case, rights, forms),
     }
     context.update(assign_context(request, case, rights=held))

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from cases.models import CaseStatus, VictimCase
@@ -57,6 +58,13 @@ class Command(BaseCommand):
                 self._work(rng, i, case, manager, case_manager)
                 worked += 1
         self.stdout.write(f"  case files worked on:  {worked} ({len(cases) - worked} already)")
+        # The legal cases opened from the demo interceptions (prosecution/, above this app: called by name).
+        call_command(
+            "seed_demo_legal",
+            seed=options["seed"],
+            i_know_this_is_not_production=options["i_know_this_is_not_production"],
+            stdout=self.stdout,
+        )
 
     def _work(self, rng, i, case, manager, case_manager):
         today = local_today(case.station)

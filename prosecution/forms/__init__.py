@@ -1,0 +1,1 @@
+"""Forms of prosecution, one module per part (as prosecution/services/)."""
