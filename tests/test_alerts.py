@@ -302,6 +302,8 @@ def test_defaults_email_every_rule_but_exports():
         Rule.HOME_ALARM: True,
         Rule.FOLLOW_UP_DUE: False,  # daily, in the app; e-mail when chosen
         Rule.CLOSURE_REQUESTED: False,
+        Rule.HEARING_DUE: True,
+        Rule.REOFFENDING: True,
         Rule.HIGH_RISK: True,
         Rule.SUSPECT_SEEN_AGAIN: True,
         Rule.EXPORT_FINISHED: False,
@@ -342,6 +344,8 @@ def test_the_preferences_page_saves_checkboxes_and_is_audited(client, manager):
         "home_alarm": False,
         "follow_up_due": False,
         "closure_requested": False,
+        "hearing_due": False,
+        "reoffending": False,
     }
     event = AccessEvent.objects.get(action="alerts.preferences")
     assert event.actor == manager
@@ -349,8 +353,10 @@ def test_the_preferences_page_saves_checkboxes_and_is_audited(client, manager):
         "case_assigned",
         "case_unassigned",
         "export_finished",
+        "hearing_due",
         "high_risk",
         "home_alarm",
+        "reoffending",
         "suspect_seen_again",
     ]
 
