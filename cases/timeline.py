@@ -6,14 +6,15 @@ decides what is masked). Timeline items carry codes translated to labels and use
 name, contact or narrative: they read the same for every reader of the case.
 """
 
-from dataclasses import dataclass, field
-from datetime import datetime
-
-from django.contrib.auth import get_user_model
-from django.core.exceptions import FieldDoesNotExist
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from core.timeline import Item, shown
+from core.timeline import field_label as _field_label
+from core.timeline import label as _label
+from core.timeline import ordered as _ordered
+from core.timeline import usernames as _usernames
+from core.timeline import who as _who
 from people.masking import mask
 from people.models import Person
 
@@ -31,49 +32,6 @@ from .models import (
     Service,
     VictimCase,
 )
-
-User = get_user_model()
-
-
-@dataclass
-class Item:
-    """One line of the timeline: when, who (a username), what kind (a code: opened, status, assigned,
-    risk, consent, interview, service, follow_up, referral, override), the text, a link or ""."""
-
-    at: datetime
-    user: str
-    kind: str
-    text: str
-    url: str = ""
-    codes: dict = field(default_factory=dict)
-
-    def as_dict(self) -> dict:
-        return {
-            "at": self.at,
-            "user": self.user,
-            "kind": self.kind,
-            "text": self.text,
-            "url": self.url,
-            **({"codes": self.codes} if self.codes else {}),
-        }
-
-
-def _label(choices, code: str) -> str:
-    return str(dict(choices).get(code, code)) if code else ""
-
-
-def _who(record) -> str:
-    user = getattr(record, "history_user", None)
-    return user.username if user else _("system")
-
-
-def _ordered(qs):
-    return qs.select_related("history_user").order_by("history_date", "history_id")
-
-
-def _usernames(ids) -> dict[int, str]:
-    ids = {i for i in ids if i}
-    return dict(User.objects.filter(pk__in=ids).values_list("pk", "username")) if ids else {}
 
 
 def timeline(case: VictimCase) -> list[Item]:
@@ -405,28 +363,5 @@ def history_of(case: VictimCase) -> list[dict]:
     return entries
 
 
-def _field_label(model, name: str) -> str:
-    try:
-        return str(model._meta.get_field(name).verbose_name)
-    except FieldDoesNotExist:
-        return name.replace("_", " ")
-
-
 def _shown(model, name: str, value, users: dict):
-    if value in (None, "", []):
-        return value
-    if isinstance(value, bool):
-        return _("yes") if value else _("no")
-    if name in USER_FIELDS:
-        return users.get(value, value)
-    try:
-        model_field = model._meta.get_field(name)
-    except FieldDoesNotExist:
-        return value
-    if isinstance(value, list):
-        base = getattr(model_field, "base_field", None)
-        choices = dict(base.flatchoices) if base is not None and base.choices else {}
-        return ", ".join(str(choices.get(v, v)) for v in value)
-    if model_field.choices:
-        return str(dict(model_field.flatchoices).get(value, value))
-    return value
+    return shown(model, name, value, users, USER_FIELDS)
