@@ -171,7 +171,7 @@ def test_an_alarm_of_another_country_or_retired_is_refused(monitor, bhw, case_ma
 def test_the_catalogue_loads_once_per_country():
     from accounts.models import Country
 
-    india = Country.objects.create(code="IN", name="India")
+    india = Country.objects.get_or_create(code="IN", defaults={"name": "India"})[0]
     assert load_home_alarms(HomeAlarm, india) == len(HOME_ALARMS)
     HomeAlarm.objects.filter(country=india, code="H01").update(points=7)
     assert load_home_alarms(HomeAlarm, india) == 0
@@ -186,7 +186,7 @@ def test_a_country_created_after_the_migration_has_the_default_catalogue_and_may
 
     from .factories import StationFactory
 
-    india = Country.objects.create(code="IN", name="India")
+    india = Country.objects.get_or_create(code="IN", defaults={"name": "India"})[0]
     station = StationFactory(code="DEL", country=india)
     case_manager = member(Role.CASE_MANAGER, station=station, username="cm_del")
     monitor_del = member(Role.MONITOR, station=station, username="mon_del")

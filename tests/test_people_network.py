@@ -146,10 +146,10 @@ def test_network_api_shape_depth_errors_and_query_count(world, api, django_asser
     w = world
     client = api(w["director"])
     url = reverse("api:person-network", kwargs={"pk": w["sita"].identity_id})
-    # token, access profile, the root's check, 3 link sources (interceptions, case files, by hand) x 3
-    # passes (depth 2 + the farthest links), the names, the access-log event (5 with its lock and chain):
-    # whatever the number of people
-    with django_assert_max_num_queries(18):
+    # token, access profile, the root's check, 4 link sources (interceptions, case files, legal cases, by
+    # hand) x 3 passes (depth 2 + the farthest links), the names, the access-log event (5 with its lock and
+    # chain): whatever the number of people
+    with django_assert_max_num_queries(21):
         response = client.get(url, {"depth": 2})
     assert response.status_code == 200
     body = response.json()
