@@ -20,6 +20,17 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, seria
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
 
+@pytest.fixture
+def statute_catalogue(bhw):
+    """The statutes and courts of the catalogue's migration (a browser test's database may have been emptied
+    by an earlier test, as the red-flag catalogue's `catalogue` fixture also allows for)."""
+    from accounts.models import Country
+    from prosecution.models import Court
+    from prosecution.statutes import seed
+
+    seed(Country, Statute, Court)
+
+
 def funnel(tab, base, key: str) -> str:
     tab.goto(f"{base}/legal-cases/statistics/")
     return tab.locator(f'[data-key="{key}"]').first.text_content().strip()
@@ -33,6 +44,7 @@ def test_a_prosecution_from_interception_to_a_lesser_conviction_on_a_phone(
     manager,
     bhw,
     catalogue,
+    statute_catalogue,
     tmp_path,
 ):
     legal = member(Role.LEGAL_OFFICER, station=bhw, username="legal_bhw")
