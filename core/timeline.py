@@ -77,7 +77,7 @@ def shown(model, name: str, value, users: dict, user_fields):
     if isinstance(value, list):
         base = getattr(model_field, "base_field", None)
         choices = dict(base.flatchoices) if base is not None and base.choices else {}
-        return ", ".join(str(choices.get(v, v)) for v in value)
+        return ", ".join(str(choices.get(v, v) if isinstance(v, str | int) else v) for v in value)
     if model_field.choices:
         return str(dict(model_field.flatchoices).get(value, value))
     return value
