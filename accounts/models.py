@@ -70,6 +70,12 @@ class Station(models.Model):
     def tzinfo(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.timezone)
 
+    def local_today(self):
+        """Today's date at the station (its time zone): the date a record made now there is dated."""
+        from django.utils import timezone
+
+        return timezone.now().astimezone(self.tzinfo).date()
+
 
 class Membership(models.Model):
     """A role held by a user at one station, or at every station of one country."""

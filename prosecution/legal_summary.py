@@ -9,7 +9,6 @@ Numbers, codes, counts and dates only: no names, no narratives. Two queries at m
 
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -47,7 +46,7 @@ def charges_in_words(counts: dict[str, int]) -> str:
 def legal_summaries(user, case) -> list[dict]:
     """One dict per legal case the case file is in (oldest link first). Called by the case page and API
     after `access_case` checked that `user` may see the case file."""
-    today = timezone.now().astimezone(case.station.tzinfo).date()
+    today = case.station.local_today()
     next_hearing = (
         Hearing.objects.filter(legal_case=OuterRef("legal_case"), held_on__gte=today)
         .order_by("held_on")

@@ -16,7 +16,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import DateField, DateTimeField, F, Func, Min, Value
 from django.db.models.functions import Cast, Now
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import record_event
@@ -48,7 +47,7 @@ REMIND_BATCH = 500
 
 def local_today(station) -> date:
     """Today's date at `station` (its time zone)."""
-    return timezone.now().astimezone(station.tzinfo).date()
+    return station.local_today()
 
 
 def _locked_case(case: VictimCase) -> VictimCase:

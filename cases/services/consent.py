@@ -10,7 +10,6 @@ from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import record_event
@@ -30,7 +29,7 @@ REASON_MAX = 2000
 
 
 def station_today(case: VictimCase) -> date:
-    return timezone.now().astimezone(case.station.tzinfo).date()
+    return case.station.local_today()
 
 
 def lock_case(case: VictimCase) -> None:

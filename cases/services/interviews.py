@@ -13,7 +13,6 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, Q
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -267,7 +266,7 @@ def _alarms(case: VictimCase, codes, errors: dict, *, keep=()) -> list[HomeAlarm
 def _check(*, actor, case: VictimCase, data: InterviewData, keep_alarms=()) -> dict:
     """Every field checked at once: a ValidationError names each bad field; else the values to store."""
     errors: dict = {}
-    today = timezone.now().astimezone(case.station.tzinfo).date()
+    today = case.station.local_today()
     if data.conducted_on is None:
         errors.setdefault("conducted_on", []).append(_("Give the date of the interview."))
     elif data.conducted_on > today:

@@ -7,7 +7,6 @@ from datetime import date
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Station
@@ -47,13 +46,9 @@ def next_number(station: Station, day: date) -> str:
     return f"{station.code}-C-{day.year}-{counter.last:05d}"
 
 
-def _today(station: Station) -> date:
-    return timezone.now().astimezone(station.tzinfo).date()
-
-
 def _new_case(*, actor, station: Station, person: Person, source: str, **values) -> VictimCase:
     """Save the case appearance `person` (unsaved, identity set) and its case, and name the case on it."""
-    opened_on = _today(station)
+    opened_on = station.local_today()
     case = VictimCase(
         number=next_number(station, opened_on),
         station=station,
@@ -184,7 +179,7 @@ def case_open(
             phone=(person.phone or "").strip(),
             address=(person.address or "").strip(),
             nationality=person.nationality or "",
-            recorded_on=_today(station),
+            recorded_on=station.local_today(),
         )
         if person.identity is not None:
             if not identity_scope(actor).filter(pk=person.identity).exists():

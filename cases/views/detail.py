@@ -4,7 +4,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import render
-from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from people.masking import mask
@@ -86,7 +85,7 @@ def page_context(request, case, **forms) -> dict:
         "services": services,
         "follow_ups": follow_ups,
         "referrals": referrals,
-        "today": timezone.now().astimezone(case.station.tzinfo).date(),
+        "today": case.station.local_today(),
         "summary": summary,
         "consent_summary": [
             {"scope": code, "label": label, "decision": summary["consents"].get(code, "")}

@@ -7,7 +7,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -28,10 +27,6 @@ def _access(request, pk, action: str = policies.VIEW, *, purpose: str):
         return selectors.access_case(request.user, pk, action, purpose=purpose)
     except PermissionDenied:
         raise Http404("No such case.") from None
-
-
-def _today(case):
-    return timezone.now().astimezone(case.station.tzinfo).date()
 
 
 def _render_form(request, case, form, *, interview=None, problem: str = "", status: int = 200):
@@ -72,7 +67,8 @@ def interview_new(request, pk):
     alarms = selectors.home_alarm_catalogue(case)
     if request.method == "GET":
         form = InterviewForm(
-            alarms=alarms, initial={"idempotency_key": uuid.uuid4().hex, "conducted_on": _today(case)}
+            alarms=alarms,
+            initial={"idempotency_key": uuid.uuid4().hex, "conducted_on": case.station.local_today()},
         )
         return _render_form(request, case, form)
     form = InterviewForm(request.POST, alarms=alarms)

@@ -2,15 +2,13 @@
 
 from datetime import date
 
-from django.utils import timezone
-
 from accounts.models import Station
 
 from ..models import LegalCaseCounter
 
 
 def station_today(station: Station) -> date:
-    return timezone.now().astimezone(station.tzinfo).date()
+    return station.local_today()
 
 
 def next_number(station: Station, day: date) -> str:
